@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Command-line parsing of traceed.  Pure: no BPF, no I/O beyond the
+ * error stream, so tests can drive it. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "scope.h"
+
+enum te_output_fmt { TE_OUT_TABLE, TE_OUT_JSON };
+
+enum te_cli_mode {
+	TE_MODE_NONE,        /* nothing asked: usage error */
+	TE_MODE_FOREGROUND,
+	TE_MODE_LIST_EVENTS,
+	TE_MODE_PROBE,
+	TE_MODE_HELP,
+	TE_MODE_VERSION,
+};
+
+struct te_cli {
+	enum te_cli_mode mode;
+	enum te_output_fmt output;
+	bool selected[TE_EV_MAX];  /* events to print */
+	struct te_scope scope;
+	unsigned buffer_mib;       /* ring buffer size, power of two */
+	const char *btf_path;      /* --btf FILE, or NULL */
+};
+
+/*
+ * Parse argv.  Returns 0 on success, 2 on a usage error (the message, which
+ * names the bad argument, is written to @err).
+ */
+int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err);
+/*
+ * Select events from a --events list into @selected: names or set names
+ * (syscalls, proc, fs, mem, net, creds, ns, module), "-name" excludes.
+ * A list of only exclusions starts from all events.
+ */
+int te_cli_parse_events(bool selected[TE_EV_MAX], const char *list, char *errbuf, size_t errlen);
+void te_cli_usage(FILE *out);

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Install what building and testing traceed needs on Debian 12 (run as root).
+# The single list of build and test dependencies: README, .ci/run and the
+# helper scripts all come through here.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends \
+    build-essential meson ninja-build pkg-config \
+    clang llvm bpftool \
+    libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libyaml-dev \
+    libcmocka-dev libjson-c-dev \
+    python3 util-linux
