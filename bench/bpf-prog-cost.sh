@@ -65,15 +65,17 @@ for _ in $(seq 300); do
 done
 grep -q '^traceed: ready' "$WORK/log" || { echo "traceed not ready" >&2; exit 1; }
 
-# programs owned by traceed (bpftool lists the pids holding each program)
+# programs owned by traceed: the prog_id of each BPF fd it holds
+IDS=$(grep -h '^prog_id:' /proc/"$TPID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u | tr '\n' ' ')
+[ -n "$IDS" ] || { echo "bpf-prog-cost.sh: found no BPF program fds in traceed" >&2; exit 1; }
 snap() {
 	bpftool prog show -j | python3 -c '
 import json, sys
-pid = int(sys.argv[1])
+ids = {int(x) for x in sys.argv[1].split()}
 for p in json.load(sys.stdin):
-    if any(h.get("pid") == pid for h in p.get("pids", [])):
+    if p["id"] in ids:
         print(p["id"], p["name"], p.get("run_cnt", 0), p.get("run_time_ns", 0))
-' "$TPID"
+' "$IDS"
 }
 sysctl -qw kernel.bpf_stats_enabled=1
 snap >"$WORK/before"
@@ -85,7 +87,6 @@ wait "$TPID" 2>/dev/null || true
 TPID=
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) kernel $(uname -r); traceed --events $EVENTS; $out"
-[ -s "$WORK/before" ] || echo "# note: bpftool did not attribute programs to pid (no pids in its JSON)"
 echo "| program | runs | runs per op | mean ns per run | ns per op |"
 echo "|---|---|---|---|---|"
 join <(sort "$WORK/before") <(sort "$WORK/after") | awk -v n="$N" '

@@ -73,61 +73,26 @@ fi
 WORK=$(mktemp -d /tmp/traceed-rate.XXXXXX)
 [ -n "$OUTDIR" ] || OUTDIR=$WORK/out
 mkdir -p "$OUTDIR"
-TPID=
+BENCHDIR=$(dirname "$(readlink -f "$0")")
+# shellcheck source=lib.sh
+. "$BENCHDIR/lib.sh"
 cleanup() {
-	if [ -n "$TPID" ] && kill -0 "$TPID" 2>/dev/null; then
-		kill -INT "$TPID" 2>/dev/null || true
-		wait "$TPID" 2>/dev/null || true
-	fi
-	rm -rf "$WORK/bin"
+	te_kill
+	rm -rf "${WORK:?}/bin"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkdir -p "$WORK/bin"
-BENCHDIR=$(dirname "$(readlink -f "$0")")
 ${CC:-cc} -O2 -Wall -o "$WORK/bin/loops" "$BENCHDIR/loops.c"
 LOOPS=$WORK/bin/loops
 
-if others=$(pgrep -x traceed); then
-	echo "event-rate.sh: warning: other traceed processes are running ($(echo $others)); results will be skewed" >&2
-fi
+te_warn_others event-rate.sh
 
 start_traceed() {
-	local log=$1 args=(--events openat)
+	local args=(--events openat)
 	[ -z "$BUFSZ" ] || args+=(--buffer-size "$BUFSZ")
-	env --default-signal=INT "${TPIN[@]}" "$TRACEED" --foreground --output json "${args[@]}" \
-		>"$OUTFILE" 2>"$log" &
-	TPID=$!
-	for _ in $(seq 300); do
-		grep -q '^traceed: ready' "$log" && return 0
-		if ! kill -0 "$TPID" 2>/dev/null; then
-			echo "event-rate.sh: traceed exited before ready:" >&2
-			tail -n 30 "$log" >&2
-			exit 1
-		fi
-		sleep 0.1
-	done
-	echo "event-rate.sh: traceed not ready after 30 s" >&2
-	exit 1
-}
-
-stop_traceed() {
-	local log=$1 line
-	kill -INT "$TPID"
-	for _ in $(seq 200); do
-		kill -0 "$TPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$TPID" 2>/dev/null; then
-		echo "event-rate.sh: traceed did not stop on SIGINT within 20 s; killing" >&2
-		kill -KILL "$TPID" 2>/dev/null || true
-	fi
-	wait "$TPID" 2>/dev/null || true
-	TPID=
-	line=$(grep -o '[0-9]* events seen, [0-9]* lost' "$log" | tail -1)
-	[ -n "$line" ] || { echo "? ?"; return; }
-	echo "$line" | awk '{ print $1, $4 }'
+	te_start "$1" "$OUTFILE" "${args[@]}"
 }
 
 RAW=$OUTDIR/event-rate.tsv
@@ -141,7 +106,8 @@ step() {
 	log=$OUTDIR/traceed-step$STEP.log
 	start_traceed "$log"
 	out=$("${GPIN[@]}" "$LOOPS" openrate "$target" "$DUR" "$WORKERS" "$OPATH")
-	read -r seen lost < <(stop_traceed "$log")
+	te_stop "$log"
+	seen=$TE_SEEN lost=$TE_LOST
 	ops=$(echo "$out" | sed -n 's/.* ops=\([0-9]*\) .*/\1/p')
 	ns=$(echo "$out" | sed -n 's/.* ns=\([0-9]*\) .*/\1/p')
 	behind=$(echo "$out" | sed -n 's/.* behind_slots=\([0-9]*\).*/\1/p')
@@ -151,7 +117,7 @@ step() {
 		# clean: nothing lost, and every generated openat arrived
 		clean=$([ "$lost" -eq 0 ] && [ "$seen" -ge "$ops" ] && echo 1 || echo 0)
 	else
-		sps=? clean=0
+		sps='?' clean=0
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$STEP" "$target" "$ops" "$gps" "$behind" \
 		"$seen" "$lost" "$sps" "$clean" >>"$RAW"
@@ -168,6 +134,7 @@ step() {
 
 {
 	echo "# traceed event rate: $(date -u +%Y-%m-%dT%H:%MZ) kernel $(uname -r), $NCPU CPUs"
+	echo "# before start: ${TE_BUSY}% CPU busy, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "# command: $CMDLINE  (steps of ${DUR}s, $WORKERS generator process(es) opening $OPATH, output to $OUTFILE, $PINDESC)"
 } | tee "$OUTDIR/header.txt"
 

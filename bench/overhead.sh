@@ -123,29 +123,25 @@ fi
 WORK=$(mktemp -d /tmp/traceed-bench.XXXXXX)
 [ -n "$OUTDIR" ] || OUTDIR=$WORK/out
 mkdir -p "$OUTDIR"
-TPID=
+BENCHDIR=$(dirname "$(readlink -f "$0")")
+# shellcheck source=lib.sh
+. "$BENCHDIR/lib.sh"
 cleanup() {
-	if [ -n "$TPID" ] && kill -0 "$TPID" 2>/dev/null; then
-		kill -INT "$TPID" 2>/dev/null || true
-		wait "$TPID" 2>/dev/null || true
-	fi
-	rm -rf "$WORK/bin"
+	te_kill
+	rm -rf "${WORK:?}/bin"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkdir -p "$WORK/bin"
-BENCHDIR=$(dirname "$(readlink -f "$0")")
 ${CC:-cc} -O2 -Wall -o "$WORK/bin/loops" "$BENCHDIR/loops.c"
 LOOPS=$WORK/bin/loops
 
-if others=$(pgrep -x traceed); then
-	echo "overhead.sh: warning: other traceed processes are running ($(echo $others)); results will be skewed" >&2
-fi
+te_warn_others overhead.sh
 
 # run_phase WORKLOAD -> prints best ns_per_op of $RUNS runs
 run_phase() {
-	local w=$1 n best= x
+	local w=$1 n best='' x
 	n=$(workload_n "$w")
 	"${WPIN[@]}" "$LOOPS" "$w" "$((n / 10 + 1))" >/dev/null # warm-up (page cache, dentries)
 	for _ in $(seq "$RUNS"); do
@@ -160,49 +156,10 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # start_traceed SEL LOG -> sets TPID; waits for "ready"
 start_traceed() {
-	local sel=$1 log=$2 ev args=()
-	ev=$(sel_events "$sel")
+	local ev args=()
+	ev=$(sel_events "$1")
 	[ -z "$ev" ] || args=(--events "$ev")
-	# background jobs of a non-interactive shell start with SIGINT ignored;
-	# give traceed the default disposition so it sees the SIGINT we send
-	env --default-signal=INT "${TPIN[@]}" "$TRACEED" --foreground --output json "${args[@]}" >/dev/null 2>"$log" &
-	TPID=$!
-	for _ in $(seq 300); do
-		grep -q '^traceed: ready' "$log" && return 0
-		if ! kill -0 "$TPID" 2>/dev/null; then
-			echo "overhead.sh: traceed exited before ready:" >&2
-			tail -n 30 "$log" >&2
-			exit 1
-		fi
-		sleep 0.1
-	done
-	echo "overhead.sh: traceed not ready after 30 s" >&2
-	tail -n 30 "$log" >&2
-	exit 1
-}
-
-# stop_traceed LOG -> prints "seen lost"
-stop_traceed() {
-	local log=$1 line
-	kill -INT "$TPID"
-	for _ in $(seq 100); do
-		kill -0 "$TPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$TPID" 2>/dev/null; then
-		echo "overhead.sh: traceed did not stop on SIGINT within 10 s; killing" >&2
-		kill -KILL "$TPID" 2>/dev/null || true
-	fi
-	wait "$TPID" 2>/dev/null || true
-	TPID=
-	line=$(grep -o '[0-9]* events seen, [0-9]* lost' "$log" | tail -1)
-	if [ -z "$line" ]; then
-		echo "overhead.sh: no summary from traceed; log:" >&2
-		tail -n 30 "$log" >&2
-		echo "? ?"
-		return
-	fi
-	echo "$line" | awk '{ print $1, $4 }'
+	te_start "$2" /dev/null "${args[@]}"
 }
 
 RAW=$OUTDIR/overhead.tsv
@@ -212,7 +169,7 @@ HZ=$(getconf CLK_TCK)
 {
 	echo "# traceed overhead: $(date -u +%Y-%m-%dT%H:%MZ) kernel $(uname -r), $NCPU CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
 	echo "# command: $CMDLINE  (rounds=$ROUNDS runs=$RUNS, $PINDESC)"
-	echo "# load before start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "# before start: ${TE_BUSY}% CPU busy, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "# loops: getppid N=$GETPPID_N, openclose N=$OPENCLOSE_N, forkexec N=$FORKEXEC_N; traceed: $TRACEED"
 } | tee "$OUTDIR/header.txt"
 
@@ -242,7 +199,8 @@ for r in $(seq "$ROUNDS"); do
 			t0=$(cpu_ticks "$TPID")
 			res[$p]=$(run_phase "$w")
 			t1=$(cpu_ticks "$TPID")
-			read -r seen[$p] lost[$p] < <(stop_traceed "$log")
+			te_stop "$log"
+			seen[$p]=$TE_SEEN lost[$p]=$TE_LOST
 			cpu[$p]=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
 		done
 		for p in "${phases[@]}"; do

@@ -55,8 +55,22 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define REC_HDR ((__u32)sizeof(struct te_record_hdr))
 #define NAME_MAX_LEN 255     /* longest dentry name copied */
 #define PATH_COMPONENTS 48   /* dentries + mount crossings walked per path */
-#define ENV_SCAN 64          /* environment strings looked at per exec */
 #define ENV_PREFIX 17        /* bytes of an env string read to classify it */
+/*
+ * Bounds of the LD_* environment scans of the exec events (bpf_loop, so
+ * they cost run time, not verifier work).  ENV_SCAN_ENTRIES: strings looked
+ * at, in an execve envp array and in the new image's env block alike.
+ * ENV_SCAN_BYTES: bytes of the env block walked, 2 MiB being the kernel's
+ * cap on argv + env under the default 8 MiB stack rlimit (rlimit / 4; up to
+ * 6 MiB with a larger rlimit).  A string is read TE_MAX_STR bytes at a time,
+ * so ENV_SCAN_STEPS, the loop bound, covers ENV_SCAN_ENTRIES strings plus
+ * the extra reads of long ones within ENV_SCAN_BYTES.  Worst case per exec:
+ * ~4.6k string reads, ~2 MiB copied; a typical environment takes a few
+ * dozen short reads.
+ */
+#define ENV_SCAN_ENTRIES 4096
+#define ENV_SCAN_BYTES (2u << 20)
+#define ENV_SCAN_STEPS (ENV_SCAN_ENTRIES + ENV_SCAN_BYTES / (TE_MAX_STR - 1) + 2)
 
 /* ------------------------------------------------------------------ */
 /* 1. maps and load-time constants                                     */
@@ -111,7 +125,7 @@ struct {
  */
 struct rec_scratch {
 	__u32 off; /* bytes used in data[] */
-	__u32 cur; /* write position inside a STRARR being built (see env_take) */
+	__u32 cur; /* write position inside a STRARR being built (see strarr_add) */
 	__u32 fault; /* a user-memory read failed (page not present) */
 	__u32 pad;
 	__u8 data[2 * TE_MAX_RECORD];
@@ -533,28 +547,58 @@ static __always_inline bool ld_var(const char *s)
 }
 
 /*
- * Append the env string at user address @p to the STRARR being built at
- * r->cur if it is one of the LD_* variables.  Returns the string's length
- * including the NUL (so callers can step over it), or <= 0 to stop.
+ * The LD_* filters below scan the environment with bpf_loop(): the callback
+ * is verified on its own rather than once per unrolled iteration, so the
+ * bounds can be large without multiplying verifier states.  Every bound that
+ * stops a scan before the end of the environment sets TE_RF_TRUNCATED, as
+ * does a read fault: "no LD_PRELOAD" is only meaningful without that flag.
  */
-static __always_inline long env_take(struct rec_scratch *r, __u32 limit, __u64 p)
+
+struct uenv_scan {
+	__u64 envp;  /* user array of string pointers */
+	__u32 limit; /* end of the STRARR in rec_scratch.data */
+	__u32 done;  /* the terminating NULL was reached */
+};
+
+static long uenv_scan_cb(__u64 i, void *data)
 {
+	struct uenv_scan *c = data;
+	struct rec_scratch *r = rec_get();
 	char pre[ENV_PREFIX] = {};
+	__u64 p = 0;
 	long n;
 
-	n = bpf_probe_read_user_str(pre, sizeof(pre), (void *)p);
-	if (n < 0)
+	if (!r)
+		return 1;
+	if (bpf_probe_read_user(&p, sizeof(p), (void *)(c->envp + i * sizeof(p)))) {
 		r->fault = 1;
-	if (n <= 0 || !ld_var(pre))
-		return n;
-	return strarr_add(r, limit, p);
+		return 1;
+	}
+	if (!p) {
+		c->done = 1;
+		return 1;
+	}
+	if (i >= ENV_SCAN_ENTRIES)
+		return 1; /* one more entry than the bound: truncated */
+	n = bpf_probe_read_user_str(pre, sizeof(pre), (void *)p);
+	if (n <= 0) {
+		r->fault = 1;
+		return 1;
+	}
+	if (ld_var(pre) && strarr_add(r, c->limit, p) <= 0)
+		return 1;
+	return 0;
 }
 
-/* STRARR of the LD_* entries of a user envp array (execve). */
+/*
+ * STRARR of the LD_* entries of a user envp array (execve): the first
+ * ENV_SCAN_ENTRIES pointers are looked at.
+ */
 __noinline int rec_uenv_ld(__u32 idx, __u64 envp)
 {
 	struct rec_scratch *r = rec_get();
-	__u32 start, limit;
+	struct uenv_scan c = {};
+	__u32 start;
 	long off;
 
 	if (!r || !envp)
@@ -564,59 +608,96 @@ __noinline int rec_uenv_ld(__u32 idx, __u64 envp)
 		return -1;
 	start = off + ARG_HDR;
 	r->cur = start;
-	limit = start + TE_MAX_ARGV_BYTES;
-	if (limit > TE_MAX_RECORD)
-		limit = TE_MAX_RECORD;
-	for (int i = 0; i < ENV_SCAN; i++) {
-		__u64 p = 0;
-
-		if (bpf_probe_read_user(&p, sizeof(p), (void *)(envp + i * sizeof(p)))) {
-			r->fault = 1;
-			break;
-		}
-		if (!p || env_take(r, limit, p) < 0)
-			break;
-	}
+	c.envp = envp;
+	c.limit = start + TE_MAX_ARGV_BYTES;
+	if (c.limit > TE_MAX_RECORD)
+		c.limit = TE_MAX_RECORD;
+	bpf_loop(ENV_SCAN_ENTRIES + 1, uenv_scan_cb, &c, 0);
+	if (!c.done)
+		rec_truncated(r);
 	arg_emit(r, off, idx, TE_W_STRARR, r->cur - start);
 	return 0;
 }
 
-/* STRARR of the LD_* entries of the new image's environment block. */
+struct mm_env_scan {
+	__u64 p;       /* next byte to look at */
+	__u64 end;     /* mm->env_end */
+	__u64 stop;    /* min(end, env_start + ENV_SCAN_BYTES) */
+	__u32 limit;   /* end of the STRARR in rec_scratch.data */
+	__u32 entries; /* strings started */
+	__u32 mid;     /* p is inside a string longer than one read */
+	__u32 pad;
+};
+
+/*
+ * One read of at most TE_MAX_STR bytes per step.  A string that fits is
+ * stepped over by its exact length (the helper returns it, NUL included); a
+ * longer one fills the buffer (return value TE_MAX_STR, the last byte being
+ * the helper's NUL, not the string's), so the scan goes on at the first byte
+ * not yet seen, p + TE_MAX_STR - 1, in "mid" mode: that piece is not a new
+ * entry and is not classified.  So whatever their lengths, every entry is
+ * classified exactly once, from its first byte.
+ */
+static long mm_env_scan_cb(__u64 i, void *data)
+{
+	struct mm_env_scan *c = data;
+	struct rec_scratch *r = rec_get();
+	struct path_scratch *ps;
+	__u32 zero = 0;
+	long n;
+
+	ps = bpf_map_lookup_elem(&path_buf, &zero);
+	if (!r || !ps)
+		return 1;
+	if (c->p >= c->end || c->p >= c->stop)
+		return 1;
+	if (!c->mid && c->entries >= ENV_SCAN_ENTRIES)
+		return 1;
+	n = bpf_probe_read_user_str(ps->buf, TE_MAX_STR, (void *)c->p);
+	if (n <= 0)
+		return 1;
+	if (!c->mid) {
+		c->entries++;
+		if (ld_var(ps->buf) && strarr_add(r, c->limit, c->p) <= 0)
+			return 1;
+	}
+	if (n >= TE_MAX_STR) {
+		c->p += TE_MAX_STR - 1;
+		c->mid = 1;
+	} else {
+		c->p += n;
+		c->mid = 0;
+	}
+	return 0;
+}
+
+/*
+ * STRARR of the LD_* entries of the new image's environment block: at most
+ * ENV_SCAN_ENTRIES strings within the first ENV_SCAN_BYTES of the block.
+ */
 __noinline int rec_mm_env_ld(__u32 idx, __u64 p, __u64 end)
 {
 	struct rec_scratch *r = rec_get();
-	__u32 zero = 0, start, limit;
-	struct path_scratch *ps;
+	struct mm_env_scan c = {};
+	__u32 start;
 	long off;
 
-	ps = bpf_map_lookup_elem(&path_buf, &zero);
-	if (!r || !ps || !p)
+	if (!r || !p)
 		return -1;
 	off = arg_begin(r, 1);
 	if (off < 0)
 		return -1;
 	start = off + ARG_HDR;
 	r->cur = start;
-	limit = start + TE_MAX_ARGV_BYTES;
-	if (limit > TE_MAX_RECORD)
-		limit = TE_MAX_RECORD;
-	for (int i = 0; i < ENV_SCAN && p < end; i++) {
-		__u32 before = r->cur;
-		long n = env_take(r, limit, p);
-
-		if (n <= 0)
-			break;
-		/*
-		 * env_take only read a prefix of strings it did not keep;
-		 * measure the whole string to find the next one.
-		 */
-		if (r->cur == before && n >= ENV_PREFIX) {
-			n = bpf_probe_read_user_str(ps->buf, TE_MAX_STR, (void *)p);
-			if (n <= 0)
-				break;
-		}
-		p += n;
-	}
+	c.p = p;
+	c.end = end;
+	c.stop = end - p > ENV_SCAN_BYTES ? p + ENV_SCAN_BYTES : end;
+	c.limit = start + TE_MAX_ARGV_BYTES;
+	if (c.limit > TE_MAX_RECORD)
+		c.limit = TE_MAX_RECORD;
+	bpf_loop(ENV_SCAN_STEPS, mm_env_scan_cb, &c, 0);
+	if (c.p < c.end)
+		rec_truncated(r); /* a bound, a fault, or a full record */
 	arg_emit(r, off, idx, TE_W_STRARR, r->cur - start);
 	return 0;
 }
@@ -1298,8 +1379,9 @@ TE_SYSCALL(tgkill, 3, TE_EV_TGKILL)
 /*
  * Open paths: a successful open reports the path of the file it opened
  * (symlinks and ".." resolved by the kernel, so a symlink to /etc/shadow
- * shows as /etc/shadow); a failed one, or one that opened a pseudo-filesystem file
- * (/proc/self/ns/..), the user string made absolute against dirfd/cwd.
+ * shows as /etc/shadow); a failed one, or one that opened a file of a
+ * pseudo filesystem (/proc/self/ns/uts would come out as "/"), reports the
+ * user string made absolute against dirfd/cwd.
  */
 __noinline int rec_open_path(__u32 idx, __s64 ret, __s64 dirfd, __u64 upath)
 {
@@ -1311,7 +1393,6 @@ __noinline int rec_open_path(__u32 idx, __s64 ret, __s64 dirfd, __u64 upath)
 	if (path) {
 		start = path_walk(path);
 		ps = bpf_map_lookup_elem(&path_buf, &zero);
-		/* "/" for /proc/self/ns/x says less than the name opened */
 		if (ps && !ps->pseudo && emit_walked(idx, start) == 0)
 			return 0;
 	}

@@ -84,13 +84,61 @@ static void rec_decode(struct rec *r, struct te_event *ev)
 
 /* ---- JSON helpers -------------------------------------------------------- */
 
-/* Parse all of @s (trailing garbage is an error too). */
+/*
+ * RFC 8259 requires UTF-8, but json-c accepts invalid UTF-8 inside strings,
+ * so validity is checked separately: decode every sequence and reject
+ * overlong forms, surrogates and code points above U+10FFFF.
+ */
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t len;
+
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		} else if ((s[i] & 0xe0) == 0xc0) {
+			len = 2, cp = s[i] & 0x1f;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			len = 3, cp = s[i] & 0x0f;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			len = 4, cp = s[i] & 0x07;
+		} else {
+			return false;
+		}
+		if (n - i < len)
+			return false;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+/* Parse all of @s (trailing garbage is an error too); it must be UTF-8. */
 static json_object *parse_all(const char *s, size_t n)
 {
-	json_tokener *tok = json_tokener_new();
-	json_object *o = json_tokener_parse_ex(tok, s, (int)n);
-	enum json_tokener_error e = json_tokener_get_error(tok);
+	json_tokener *tok;
+	json_object *o;
+	enum json_tokener_error e;
 
+	if (!valid_utf8((const unsigned char *)s, n))
+		fail_msg("output is not valid UTF-8: %s", s);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20)
+			fail_msg("raw control byte 0x%02x in JSON at %zu", (unsigned char)s[i], i);
+	tok = json_tokener_new();
+	o = json_tokener_parse_ex(tok, s, (int)n);
+	e = json_tokener_get_error(tok);
 	if (!o || e != json_tokener_success || json_tokener_get_parse_end(tok) != n)
 		fail_msg("invalid JSON (%s) at %zu: %s", json_tokener_error_desc(e),
 			 json_tokener_get_parse_end(tok), s);
