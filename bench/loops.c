@@ -15,7 +15,8 @@
  *                            cheaper to generate, still one event each)
  *
  * The fixed-count loops print one line:
- *   <name> ops=<N> ns=<elapsed> ns_per_op=<x> ops_per_s=<y>
+ *   <name> ops=<N> ns=<elapsed> ns_per_op=<x> ops_per_s=<y> cpu_ns_per_op=<z>
+ * (cpu: user + system time of the loop and its children, per iteration)
  * openrate prints the sum over workers:
  *   openrate target=<RATE> ops=<done> ns=<elapsed> ops_per_s=<y> behind_slots=<k>
  * where behind_slots counts 1 ms slots a worker could not finish in time
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,6 +44,23 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time (user + system) of this process and its waited-for children:
+ * less sensitive than wall time to other load on a shared machine, and it
+ * still includes everything BPF programs do in our syscalls. */
+static uint64_t cpu_ns(void)
+{
+	struct rusage self, kids;
+	uint64_t ns = 0;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	ns += (uint64_t)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec +
+			 kids.ru_stime.tv_sec) * 1000000000ull;
+	ns += (uint64_t)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec +
+			 kids.ru_stime.tv_usec) * 1000ull;
+	return ns;
 }
 
 static unsigned long parse_count(const char *s)
@@ -58,16 +77,26 @@ static unsigned long parse_count(const char *s)
 	return v;
 }
 
+static uint64_t t0_cpu;
+
+static uint64_t start_clock(void)
+{
+	t0_cpu = cpu_ns();
+	return now_ns();
+}
+
 static void report(const char *name, unsigned long n, uint64_t ns)
 {
-	printf("%s ops=%lu ns=%llu ns_per_op=%.1f ops_per_s=%.0f\n", name, n,
+	uint64_t cns = cpu_ns() - t0_cpu;
+
+	printf("%s ops=%lu ns=%llu ns_per_op=%.1f ops_per_s=%.0f cpu_ns_per_op=%.1f\n", name, n,
 	       (unsigned long long)ns, n ? (double)ns / (double)n : 0.0,
-	       ns ? (double)n * 1e9 / (double)ns : 0.0);
+	       ns ? (double)n * 1e9 / (double)ns : 0.0, n ? (double)cns / (double)n : 0.0);
 }
 
 static int do_getppid(unsigned long n)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = start_clock();
 
 	for (unsigned long i = 0; i < n; i++)
 		/* raw syscall: no libc caching can hide the kernel entry */
@@ -96,7 +125,7 @@ static int do_openclose(unsigned long n, const char *path)
 		fprintf(stderr, "loops: open %s: %s\n", path, strerror(-r));
 		return 1;
 	}
-	t0 = now_ns();
+	t0 = start_clock();
 	for (unsigned long i = 0; i < n; i++)
 		open_close(path);
 	report("openclose", n, now_ns() - t0);
@@ -107,7 +136,7 @@ static int do_forkexec(unsigned long n, const char *prog)
 {
 	char *const argv[] = { (char *)prog, NULL };
 	char *const envp[] = { NULL };
-	uint64_t t0 = now_ns();
+	uint64_t t0 = start_clock();
 
 	for (unsigned long i = 0; i < n; i++) {
 		int status;

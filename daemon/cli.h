@@ -35,7 +35,7 @@ struct te_cli {
 int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err);
 /*
  * Select events from a --events list into @selected: names or set names
- * (syscalls, proc, fs, mem, net, creds, ns, module), "-name" excludes.
+ * * (syscalls, proc, fs, mem, net, creds, ns, module, signals, system), "-name" excludes.
  * A list of only exclusions starts from all events.
  */
 int te_cli_parse_events(bool selected[TE_EV_MAX], const char *list, char *errbuf, size_t errlen);

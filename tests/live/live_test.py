@@ -215,7 +215,8 @@ class Traceed:
     def start(self):
         self.tracefs_was_mounted = tracefs_mounted()
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     preexec_fn=die_with_parent)
         RUNNING.append(self)
         self.threads = [threading.Thread(target=self._reader, args=(self.proc.stdout, self.out, False), daemon=True),
                         threading.Thread(target=self._reader, args=(self.proc.stderr, self.err, True), daemon=True)]
@@ -237,7 +238,8 @@ class Traceed:
             t.join(5)
         text = '\n'.join(self.err)
         if rc != 0 and NO_BPF_RE.search(text):
-            raise Skip('traceed cannot use BPF here (exit %d): %s' % (rc, text.strip()))
+            raise Skip('traceed cannot use BPF here (exit %d; the harness\'s own bpf() probe '
+                       'worked): %s' % (rc, text.strip()))
         note = '' if self.tracefs_was_mounted else \
             ' (tracefs was not mounted at /sys/kernel/tracing; traceed is expected to mount it)'
         fail('traceed exited with %d before "traceed: ready"%s' % (rc, note))
@@ -295,6 +297,13 @@ class Traceed:
 
 
 RUNNING = []
+
+
+def die_with_parent():
+    """In the child: SIGTERM when the harness dies (even by SIGKILL), so a
+    killed test never leaves traceed attached."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 # --- JSON -------------------------------------------------------------------
@@ -598,12 +607,12 @@ def exec_argv():
     expect_args(ev, {
         'cmdpath': child,
         'pathname': real(child),
-        'interpreter_pathname': STR,
         'is_memfd': False,
         'argv': ['trg_child', 'alpha', 'beta gamma'],
         'env': [],
-    }, exact_names=['cmdpath', 'pathname', 'interpreter_pathname', 'dev', 'inode',
-                    'is_memfd', 'argv', 'env'])
+    }, exact_names=['cmdpath', 'pathname', 'dev', 'inode', 'is_memfd', 'argv', 'env'])
+    # interpreter_pathname is sent only for scripts (the shebang interpreter):
+    # an ELF binary must not get one.
     check_file_id(ev, child)
     eq(ev['returnValue'], 0, 'sched_process_exec returnValue')
     eq(len(evs), 1, 'events in a --scope comm=trg_child run')
@@ -920,6 +929,9 @@ def self_exclusion():
     hit = lambda evs, name: [e for e in of(evs, trig.pid, name) if args_of(e).get('pathname') == path]
     t.wait_for(lambda evs: hit(evs, 'openat') and hit(evs, 'write'), 'openat and write of %s' % path)
     w1 = proc_io(t.pid, 'syscw')
+    # Checked before stop() as well: a feedback loop may keep traceed busy.
+    own = [e for e in t.events_so_far() if from_pid(e, t.pid)]
+    check(not own, 'events from traceed itself (pid %d), e.g. %s' % (t.pid, json.dumps(own[:1])))
     evs = t.stop(allow_lost=True)
     if t.summary[1]:
         print('note: %d events lost system-wide (not asserted in this case)' % t.summary[1])

@@ -132,6 +132,11 @@ static void test_events_selection(void **state)
 	assert_false(sel[TE_EV_CONNECT]);
 	assert_false(sel[TE_EV_PTRACE]);
 
+	assert_int_equal(te_cli_parse_events(sel, "signals", err, sizeof(err)), 0);
+	assert_true(sel[TE_EV_KILL]);
+	assert_true(sel[TE_EV_TGKILL]);
+	assert_false(sel[TE_EV_OPENAT]);
+
 	assert_int_equal(te_cli_parse_events(sel, "", err, sizeof(err)), -22);
 	assert_int_equal(te_cli_parse_events(sel, "-", err, sizeof(err)), -22);
 }
