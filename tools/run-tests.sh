@@ -6,11 +6,28 @@ set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 rm -rf build-test build-asan
+status=0
+
 meson setup build-test -Dwerror_strict=true
 ninja -C build-test
-meson test -C build-test --print-errorlogs
+meson test -C build-test --print-errorlogs || status=1
+
 # The unit tests once more under AddressSanitizer and UBSan.
 meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-asan
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    meson test -C build-asan --suite unit --print-errorlogs
+    meson test -C build-asan --suite unit --print-errorlogs || status=1
+
+# One closing line over both runs.
+python3 - build-test/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+import json, sys
+counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
+for path in sys.argv[1:]:
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)["result"]
+            key = r if r in counts else "FAIL"   # TIMEOUT, ERROR, UNEXPECTEDPASS
+            counts[key] += 1
+print("traceed: %d passed, %d failed, %d skipped" % (counts["OK"], counts["FAIL"], counts["SKIP"]))
+PY
+exit $status

@@ -960,6 +960,22 @@ def summary():
     eq(len(evs), 1, 'events printed')
 
 
+@case
+def unprivileged():
+    """Without CAP_BPF/CAP_PERFMON (uid 65534, no capabilities) traceed
+    refuses to start, exit status 1, and names the missing capabilities."""
+    def drop_privileges():
+        os.setgroups([])
+        os.setresgid(65534, 65534, 65534)
+        os.setresuid(65534, 65534, 65534)
+    p = subprocess.run([TRACEED, '--foreground', '--output', 'json'], preexec_fn=drop_privileges,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    eq(p.returncode, 1, 'exit status of unprivileged traceed')
+    check('missing capability CAP_BPF and CAP_PERFMON' in p.stderr,
+          'stderr does not name the missing capabilities: %r' % p.stderr)
+    eq(p.stdout, '', 'stdout of unprivileged traceed')
+
+
 # --- main -------------------------------------------------------------------
 
 def report_failure(msg):
