@@ -22,12 +22,11 @@
 # reversed on every other round so slow drift (thermal, neighbours on the
 # host) cancels.  A phase is K runs of the loop; the fastest run counts (the
 # noise on these machines is one-sided: other things only ever make a run
-# slower).  overhead(round) = best_traced / best_baseline - 1 (wall clock;
-# the same ratio of CPU time, user+sys of the loop and its children, is
-# reported next to it: it includes the BPF programs that run in the loop's
-# syscalls but not traceed's own consumer, and is less disturbed by other
-# load on the machine), and the
-# reported number is the median over rounds.  traceed is started per traced
+# slower).  overhead(round) = best_traced / best_baseline - 1, and the
+# reported number is the median over rounds.  That is wall-clock time; the
+# same ratio of CPU time (user+sys of the loop and its children) is reported
+# next to it: it includes the BPF programs that run in the loop's syscalls
+# but not traceed's own consumer, and is less disturbed by other load.  traceed is started per traced
 # phase, the runs start only after it printed "ready", and it is stopped
 # with SIGINT afterwards; its "N events seen, M lost" summary and the CPU
 # time it used during the runs are recorded.

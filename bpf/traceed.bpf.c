@@ -238,12 +238,21 @@ static __always_inline __u32 task_tgid_at(struct task_struct *t, __u32 level)
 	return upid_nr(pid, level);
 }
 
-/* Start a record of @ev for the current task. */
+/*
+ * Start a record of @ev for the current task.
+ *
+ * The header is read through bpf_get_current_task_btf(): a BTF pointer whose
+ * fields are plain loads (the JIT turns them into exception-handled moves),
+ * where BPF_CORE_READ would call bpf_probe_read_kernel once per hop.  This is
+ * the hottest code in traceed: every record starts here.  Only the pid
+ * namespace lookups, which index numbers[] by the namespace level, still use
+ * probe reads, and only for tasks outside the initial pid namespace.
+ */
 __noinline int rec_init(__u32 ev, __s64 retval)
 {
 	struct rec_scratch *r = rec_get();
 	struct te_record_hdr *h;
-	struct task_struct *t;
+	struct task_struct *t, *parent;
 	struct pid *pid;
 	__u64 pid_tgid;
 	__u32 level;
@@ -251,8 +260,9 @@ __noinline int rec_init(__u32 ev, __s64 retval)
 	if (!r)
 		return -1;
 	h = rec_hdr(r);
-	t = (struct task_struct *)bpf_get_current_task();
+	t = bpf_get_current_task_btf();
 	pid_tgid = bpf_get_current_pid_tgid();
+	parent = t->real_parent;
 
 	h->ts = bpf_ktime_get_boot_ns();
 	h->event_id = ev;
@@ -261,18 +271,26 @@ __noinline int rec_init(__u32 ev, __s64 retval)
 	h->flags = 0;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	h->ppid = parent->tgid;
 
-	pid = BPF_CORE_READ(t, thread_pid);
-	level = BPF_CORE_READ(pid, level);
-	h->ns_tid = upid_nr(pid, level);
-	h->ns_pid = task_tgid_at(t, level);
-	h->ns_ppid = task_tgid_at(BPF_CORE_READ(t, real_parent), level);
-	h->pidns = BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
-	h->mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	pid = t->thread_pid;
+	level = pid->level;
+	if (level == 0) {
+		/* the initial pid namespace: namespace ids are the host ids */
+		h->ns_tid = h->tid;
+		h->ns_pid = h->pid;
+		h->ns_ppid = h->ppid;
+		h->pidns = pid->numbers[0].ns->ns.inum;
+	} else {
+		h->ns_tid = upid_nr(pid, level);
+		h->ns_pid = task_tgid_at(t, level);
+		h->ns_ppid = task_tgid_at(parent, level);
+		h->pidns = BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
+	}
+	h->mntns = t->nsproxy->mnt_ns->ns.inum;
 
-	h->uid = BPF_CORE_READ(t, real_cred, uid.val);
-	h->gid = BPF_CORE_READ(t, real_cred, gid.val);
+	h->uid = t->real_cred->uid.val;
+	h->gid = t->real_cred->gid.val;
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->retval = retval;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
