@@ -30,6 +30,13 @@
 
 #include "traceed.h"
 
+/*
+ * Turns a kernel address into a read-only BTF pointer: its fields are then
+ * plain loads (exception-handled, like every PTR_TO_BTF_ID load) instead of
+ * bpf_probe_read_kernel calls.  The verifier replaces the call by a move.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* uapi constants vmlinux.h does not carry */
@@ -108,13 +115,15 @@ struct te_stash {
 #define PREV_PROT_VALID 0x80000000u
 
 /*
- * LRU rather than plain HASH: an enter whose exit is never seen (event
- * deselected in between, program detached) must not leak an entry for good.
+ * Task-local storage: the slot lives and dies with the task, so an enter
+ * whose exit is never seen (event deselected in between, program detached)
+ * leaks nothing, and a lookup is a few loads instead of a hash-map update.
+ * event_id 0 marks an empty (consumed) slot.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct te_stash);
 } args_stash SEC(".maps");
 
@@ -253,15 +262,14 @@ __noinline int rec_init(__u32 ev, __s64 retval)
 	struct rec_scratch *r = rec_get();
 	struct te_record_hdr *h;
 	struct task_struct *t, *parent;
+	const __u64 *comm;
 	struct pid *pid;
-	__u64 pid_tgid;
 	__u32 level;
 
 	if (!r)
 		return -1;
 	h = rec_hdr(r);
 	t = bpf_get_current_task_btf();
-	pid_tgid = bpf_get_current_pid_tgid();
 	parent = t->real_parent;
 
 	h->ts = bpf_ktime_get_boot_ns();
@@ -269,8 +277,8 @@ __noinline int rec_init(__u32 ev, __s64 retval)
 	h->size = 0;
 	h->nargs = 0;
 	h->flags = 0;
-	h->pid = pid_tgid >> 32;
-	h->tid = (__u32)pid_tgid;
+	h->pid = t->tgid;
+	h->tid = t->pid;
 	h->ppid = parent->tgid;
 
 	pid = t->thread_pid;
@@ -291,9 +299,13 @@ __noinline int rec_init(__u32 ev, __s64 retval)
 
 	h->uid = t->real_cred->uid.val;
 	h->gid = t->real_cred->gid.val;
-	h->cgroup_id = bpf_get_current_cgroup_id();
+	/* bpf_get_current_cgroup_id() and bpf_get_current_comm(), as loads */
+	h->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
 	h->retval = retval;
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	comm = (const __u64 *)t->comm;
+	((__u64 *)h->comm)[0] = comm[0];
+	((__u64 *)h->comm)[1] = comm[1];
+	h->comm[TE_COMM_LEN - 1] = 0;
 	r->off = REC_HDR;
 	r->fault = 0;
 	return 0;
@@ -740,13 +752,16 @@ __noinline int path_walk(__u64 path_ptr)
 	struct mount *mnt, *mnt_parent;
 	struct path_scratch *ps;
 	struct dentry *d;
-	struct path p;
+	struct path *p;
 	__u32 zero = 0;
 
 	ps = bpf_map_lookup_elem(&path_buf, &zero);
 	if (!ps || !path_ptr)
 		return -1;
-	if (bpf_probe_read_kernel(&p, sizeof(p), (void *)path_ptr) || !p.dentry || !p.mnt)
+	p = bpf_rdonly_cast((void *)path_ptr, bpf_core_type_id_kernel(struct path));
+	d = p->dentry;
+	vfsmnt = p->mnt;
+	if (!d || !vfsmnt)
 		return -1;
 	ps->truncated = 0;
 	ps->pseudo = 0;
@@ -756,35 +771,35 @@ __noinline int path_walk(__u64 path_ptr)
 	 * iteration would be a new state for the verifier.
 	 */
 	ps->pos = TE_MAX_STR;
-	d = p.dentry;
-	vfsmnt = p.mnt;
-	mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
-	mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+	mnt = bpf_rdonly_cast((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt),
+			      bpf_core_type_id_kernel(struct mount));
+	mnt_parent = mnt->mnt_parent;
 
 	for (int i = 0; i < PATH_COMPONENTS; i++) {
-		struct dentry *root = BPF_CORE_READ(vfsmnt, mnt_root);
-		struct dentry *parent = BPF_CORE_READ(d, d_parent);
-		struct qstr name;
+		struct dentry *root = vfsmnt->mnt_root;
+		struct dentry *parent = d->d_parent;
+		const unsigned char *name;
 		__u32 len, pos;
 
 		if (d == root) {
 			if (mnt == mnt_parent)
 				break; /* root of the mount namespace */
-			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			d = mnt->mnt_mountpoint;
 			mnt = mnt_parent;
-			mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+			mnt_parent = mnt->mnt_parent;
 			vfsmnt = &mnt->mnt;
 			continue;
 		}
-		if (BPF_CORE_READ_INTO(&name, d, d_name))
+		name = d->d_name.name;
+		len = d->d_name.len;
+		if (!name)
 			break;
-		len = name.len;
 		if (d == parent) {
 			char c = 0;
 
 			ps->pseudo = 1;
 			/* d_alloc_anon() names (nsfs, pidfs) are a bare "/" */
-			bpf_probe_read_kernel(&c, 1, name.name);
+			bpf_probe_read_kernel(&c, 1, name);
 			if (len == 1 && c == '/')
 				break;
 		}
@@ -799,7 +814,7 @@ __noinline int path_walk(__u64 path_ptr)
 		}
 		pos -= len + 1;
 		ps->pos = pos;
-		bpf_probe_read_kernel(&ps->buf[(pos + 1) & PATH_MASK], len & NAME_MAX_LEN, name.name);
+		bpf_probe_read_kernel(&ps->buf[(pos + 1) & PATH_MASK], len & NAME_MAX_LEN, name);
 		ps->buf[pos & PATH_MASK] = '/';
 		if (d == parent)
 			break; /* pseudo filesystem dentry */
@@ -820,14 +835,13 @@ static __always_inline struct task_struct *cur_task(void)
 /* struct file * of the current task's descriptor @fd, or 0 */
 static __always_inline __u64 fd_file(long fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(cur_task(), files, fdt);
-	struct file **fds;
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
 	struct file *f = NULL;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || fd >= fdt->max_fds)
 		return 0;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	/* fdt->fd is a struct file ** and loads as a plain number */
+	bpf_probe_read_kernel(&f, sizeof(f), (void *)((__u64)fdt->fd + fd * sizeof(f)));
 	return (__u64)f;
 }
 
@@ -1039,47 +1053,43 @@ __noinline int rec_fd_kind(__u32 idx, __s64 fd)
 static __always_inline int stash(struct trace_event_raw_sys_enter *ctx, int n, __u32 ev,
 				 __u32 extra)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct te_stash s = {};
+	struct te_stash *s;
 
+	s = bpf_task_storage_get(&args_stash, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s)
+		return 0;
 	/* spelled out: a loop becomes a moving ctx pointer, which is refused */
-	if (n > 0)
-		s.args[0] = ctx->args[0];
-	if (n > 1)
-		s.args[1] = ctx->args[1];
-	if (n > 2)
-		s.args[2] = ctx->args[2];
-	if (n > 3)
-		s.args[3] = ctx->args[3];
-	if (n > 4)
-		s.args[4] = ctx->args[4];
-	if (n > 5)
-		s.args[5] = ctx->args[5];
-	s.event_id = ev;
-	s.extra = extra;
-	bpf_map_update_elem(&args_stash, &tid, &s, BPF_ANY);
+	s->args[0] = n > 0 ? ctx->args[0] : 0;
+	s->args[1] = n > 1 ? ctx->args[1] : 0;
+	s->args[2] = n > 2 ? ctx->args[2] : 0;
+	s->args[3] = n > 3 ? ctx->args[3] : 0;
+	s->args[4] = n > 4 ? ctx->args[4] : 0;
+	s->args[5] = n > 5 ? ctx->args[5] : 0;
+	s->event_id = ev;
+	s->extra = extra;
 	return 0;
 }
 
 /*
  * Fetch and forget what the matching sys_enter stashed.  @expected: the
- * enter always stashes, so a missing or foreign entry means lost arguments.
- * Otherwise (deferred exec records) both are normal and a foreign entry,
- * e.g. execveat's seen by te_execve on the shared sched_process_exec hook,
- * is left for its owner.
+ * enter always stashes, so a missing or foreign entry means lost arguments
+ * (a foreign one is dropped).  Otherwise (deferred exec records) both are
+ * normal and a foreign entry, e.g. execveat's seen by te_execve on the
+ * shared sched_process_exec hook, is left for its owner.
  */
 static __always_inline int unstash_as(__u32 ev, struct te_stash *out, bool expected)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct te_stash *s = bpf_map_lookup_elem(&args_stash, &tid);
+	struct te_stash *s;
 
-	if (!s || (!expected && s->event_id != ev)) {
+	s = bpf_task_storage_get(&args_stash, bpf_get_current_task_btf(), 0, 0);
+	if (!s || !s->event_id || (!expected && s->event_id != ev)) {
 		if (expected)
 			stat_inc(TE_STAT_ARGS_LOST);
 		return -1;
 	}
 	*out = *s;
-	bpf_map_delete_elem(&args_stash, &tid);
+	s->event_id = 0;
 	if (out->event_id != ev) {
 		stat_inc(TE_STAT_ARGS_LOST);
 		return -1;
@@ -1092,28 +1102,55 @@ static __always_inline int unstash(__u32 ev, struct te_stash *out)
 	return unstash_as(ev, out, true);
 }
 
-/* sys_enter program that only stashes the syscall's @n arguments */
-#define TE_ENTER(sc, n, ev)                                                    \
-	SEC("tracepoint/syscalls/sys_enter_" #sc)                              \
-	int te_enter_##sc(struct trace_event_raw_sys_enter *ctx)               \
-	{                                                                      \
-		if (!want(ev))                                                 \
-			return 0;                                              \
-		return stash(ctx, n, ev, 0);                                   \
-	}
+/*
+ * The arguments of the current syscall, at sys_exit: the user registers the
+ * kernel saved at syscall entry (task_pt_regs), which no syscall traced this
+ * way modifies.  No sys_enter program and no stash are needed, so an event
+ * costs one program run per syscall (and an untraced sys_enter tracepoint).
+ * Syscall tracepoints do not fire for 32-bit compat syscalls, so these are
+ * always the native calling convention.
+ */
+/* libbpf before 1.2 stops at the fifth */
+#ifndef PT_REGS_PARM6_SYSCALL
+#if defined(__TARGET_ARCH_x86)
+#define PT_REGS_PARM6_SYSCALL(x) ((x)->r9)
+#elif defined(__TARGET_ARCH_arm64)
+#define PT_REGS_PARM6_SYSCALL(x) ((x)->regs[5])
+#else
+#error "PT_REGS_PARM6_SYSCALL: unknown architecture"
+#endif
+#endif
+
+static __always_inline void regs_args(struct te_stash *a, int n, __u32 ev)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	a->args[0] = n > 0 ? PT_REGS_PARM1_SYSCALL(regs) : 0;
+	a->args[1] = n > 1 ? PT_REGS_PARM2_SYSCALL(regs) : 0;
+	a->args[2] = n > 2 ? PT_REGS_PARM3_SYSCALL(regs) : 0;
+	a->args[3] = n > 3 ? PT_REGS_PARM4_SYSCALL(regs) : 0;
+	a->args[4] = n > 4 ? PT_REGS_PARM5_SYSCALL(regs) : 0;
+	a->args[5] = n > 5 ? PT_REGS_PARM6_SYSCALL(regs) : 0;
+	a->event_id = ev;
+	a->extra = 0;
+}
 
 /*
  * sys_exit program; the block that follows the macro adds the arguments
- * from the stash `a` (a->args[]) and the return value `ret`.
+ * `a` (a->args[]) and the return value `ret`.  TE_EXIT takes the arguments
+ * from the stash of a sys_enter program of its own (mprotect, which needs
+ * the state before the call); TE_SYSCALL (@n: how many arguments the
+ * syscall has) reads them from the saved registers (regs_args).
  */
-#define TE_EXIT(sc, ev)                                                        \
+#define TE_EXIT_FROM(sc, ev, get_args)                                         \
 	static __always_inline void te_args_##sc(const struct te_stash *a, long ret); \
 	SEC("tracepoint/syscalls/sys_exit_" #sc)                               \
 	int te_exit_##sc(struct trace_event_raw_sys_exit *ctx)                 \
 	{                                                                      \
 		struct te_stash a;                                             \
-		if (!want(ev) || unstash(ev, &a))                              \
+		if (!want(ev))                                                 \
 			return 0;                                              \
+		get_args;                                                      \
 		if (rec_init(ev, ctx->ret))                                    \
 			return 0;                                              \
 		te_args_##sc(&a, ctx->ret);                                    \
@@ -1122,8 +1159,8 @@ static __always_inline int unstash(__u32 ev, struct te_stash *out)
 	}                                                                      \
 	static __always_inline void te_args_##sc(const struct te_stash *a, long ret)
 
-/* @n: how many arguments the syscall has */
-#define TE_SYSCALL(sc, n, ev) TE_ENTER(sc, n, ev) TE_EXIT(sc, ev)
+#define TE_EXIT(sc, ev) TE_EXIT_FROM(sc, ev, if (unstash(ev, &a)) return 0)
+#define TE_SYSCALL(sc, n, ev) TE_EXIT_FROM(sc, ev, regs_args(&a, n, ev))
 
 /* --- process lifecycle ------------------------------------------- */
 
@@ -1426,10 +1463,7 @@ TE_SYSCALL(open, 3, TE_EV_OPEN)
 
 TE_SYSCALL(openat, 4, TE_EV_OPENAT)
 {
-	SINT(0, a->args[0]);
-	rec_open_path(1, ret, (int)a->args[0], a->args[1]);
-	U64(2, (int)a->args[2]);
-	U64(3, a->args[3]);
+
 }
 
 TE_SYSCALL(openat2, 4, TE_EV_OPENAT2)

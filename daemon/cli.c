@@ -8,7 +8,8 @@
 
 #include "event.h"
 
-enum { OPT_LIST_EVENTS = 0x100, OPT_PROBE, OPT_BUFFER, OPT_BTF };
+enum { OPT_LIST_EVENTS = 0x100, OPT_PROBE, OPT_BUFFER, OPT_BTF, OPT_REPLAY,
+       OPT_VALIDATE, OPT_DEDUP };
 
 static const struct option long_options[] = {
 	{ "foreground", no_argument, NULL, 'f' },
@@ -19,6 +20,10 @@ static const struct option long_options[] = {
 	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
 	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "rules", required_argument, NULL, 'r' },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "validate", required_argument, NULL, OPT_VALIDATE },
+	{ "dedup-window", required_argument, NULL, OPT_DEDUP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ 0 }
@@ -27,13 +32,24 @@ static const struct option long_options[] = {
 void te_cli_usage(FILE *out)
 {
 	fputs("Usage: traceed --foreground [OPTIONS]\n"
+	      "       traceed --replay FILE [--rules PATH]... [--output json]\n"
+	      "       traceed --validate PATH...\n"
 	      "       traceed --list-events | --probe | --help | --version\n"
 	      "\n"
-	      "Trace what processes do with eBPF and print the events.\n"
+	      "Trace what processes do with eBPF, match the events against detection\n"
+	      "rules and report detections (or, with --events, print the events).\n"
 	      "\n"
-	      "  -f, --foreground       trace until SIGINT/SIGTERM, printing events to stdout\n"
-	      "  -o, --output FORMAT    table (default) or json (one Tracee-style object per line)\n"
-	      "  -e, --events LIST      comma-separated event or set names; -NAME excludes\n"
+	      "  -f, --foreground       trace until SIGINT/SIGTERM, printing to stdout\n"
+	      "  -o, --output FORMAT    table (default) or json (one object per line)\n"
+	      "  -r, --rules PATH       rule file or directory; repeatable (default:\n"
+	      "                         " TRACEED_RULES_DIR " and " TRACEED_RULES_D ")\n"
+	      "      --replay FILE      run recorded events (--output json lines; - for\n"
+	      "                         stdin) through the rules, without BPF\n"
+	      "      --validate PATH... check rule files and exit 0 (valid) or 1\n"
+	      "      --dedup-window MS  report a rule's repeats by one process once per\n"
+	      "                         MS milliseconds, counting the rest (default 1000; 0: off)\n"
+	      "  -e, --events LIST      print these events (event mode; no rules unless\n"
+	      "                         --rules is given): event or set names; -NAME excludes\n"
 	      "                         (sets: syscalls proc fs mem net creds ns\n"
 	      "                         module signals system)\n"
 	      "  -s, --scope EXPR       report only matching processes; repeatable, all must hold:\n"
@@ -158,11 +174,12 @@ int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err)
 	memset(cli, 0, sizeof(*cli));
 	cli->output = TE_OUT_TABLE;
 	cli->buffer_mib = 8;
+	cli->dedup_window_ms = 1000;
 	te_scope_init(&cli->scope);
 
 	optind = 0; /* reset getopt so tests can call us repeatedly */
 	opterr = 0; /* we word the errors ourselves */
-	while ((c = getopt_long(argc, argv, ":fo:e:s:hV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":fo:e:s:r:hV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			set_mode(cli, TE_MODE_FOREGROUND, &conflict);
@@ -180,6 +197,31 @@ int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err)
 				return usage_error(err, "%s", errbuf);
 			events_given = true;
 			break;
+		case 'r':
+		case OPT_VALIDATE:
+			if (cli->nrule_paths == TE_CLI_MAX_PATHS)
+				return usage_error(err, "more than %s rule paths", "64");
+			cli->rule_paths[cli->nrule_paths++] = optarg;
+			if (c == OPT_VALIDATE)
+				set_mode(cli, TE_MODE_VALIDATE, &conflict);
+			break;
+		case OPT_REPLAY:
+			cli->replay_path = optarg;
+			set_mode(cli, TE_MODE_REPLAY, &conflict);
+			break;
+		case OPT_DEDUP: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || optarg[0] == '-' || v > 3600000)
+				return usage_error(err,
+					"--dedup-window: '%s' is not a number of milliseconds (0 to 3600000)",
+					optarg);
+			cli->dedup_window_ms = (unsigned)v;
+			break;
+		}
 		case 's':
 			if (te_scope_add(&cli->scope, optarg, errbuf, sizeof(errbuf)) < 0)
 				return usage_error(err, "%s", errbuf);
@@ -218,14 +260,22 @@ int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err)
 			return usage_error(err, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	/* --validate takes any number of paths */
+	while (cli->mode == TE_MODE_VALIDATE && optind < argc) {
+		if (cli->nrule_paths == TE_CLI_MAX_PATHS)
+			return usage_error(err, "more than %s rule paths", "64");
+		cli->rule_paths[cli->nrule_paths++] = argv[optind++];
+	}
 	if (optind < argc)
 		return usage_error(err, "unexpected argument '%s'", argv[optind]);
 	/* --help and --version win over everything, like GNU tools. */
 	if (conflict && cli->mode != TE_MODE_HELP && cli->mode != TE_MODE_VERSION)
-		return usage_error(err, "%s", "--foreground, --list-events and --probe exclude each other");
+		return usage_error(err, "%s",
+			"--foreground, --replay, --validate, --list-events and --probe exclude each other");
 	if (cli->mode == TE_MODE_NONE)
 		return usage_error(err, "%s",
-			"nothing to do: use --foreground (the system service is not yet available)");
+			"nothing to do: use --foreground, --replay or --validate (the system service is not yet available)");
+	cli->events_given = events_given;
 	if (!events_given)
 		for (size_t i = 0; i < n; i++)
 			cli->selected[table[i].id] = true;

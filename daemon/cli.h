@@ -17,7 +17,11 @@ enum te_cli_mode {
 	TE_MODE_PROBE,
 	TE_MODE_HELP,
 	TE_MODE_VERSION,
+	TE_MODE_REPLAY,      /* --replay FILE: recorded events through the rules */
+	TE_MODE_VALIDATE,    /* --validate PATH...: check rule files */
 };
+
+#define TE_CLI_MAX_PATHS 64
 
 struct te_cli {
 	enum te_cli_mode mode;
@@ -26,6 +30,11 @@ struct te_cli {
 	struct te_scope scope;
 	unsigned buffer_mib;       /* ring buffer size, power of two */
 	const char *btf_path;      /* --btf FILE, or NULL */
+	bool events_given;         /* --events: print events (event mode) */
+	const char *rule_paths[TE_CLI_MAX_PATHS]; /* --rules, or --validate's paths */
+	unsigned nrule_paths;
+	const char *replay_path;   /* --replay FILE ("-": stdin) */
+	unsigned dedup_window_ms;  /* --dedup-window MS */
 };
 
 /*

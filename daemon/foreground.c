@@ -9,10 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine.h"
 #include "event.h"
 #include "loader.h"
 #include "output.h"
 #include "proctree.h"
+#include "rule_event.h"
 #include "strbuf.h"
 
 #define PROCTREE_CAPACITY 65536
@@ -20,6 +22,8 @@
 
 struct fg_ctx {
 	const struct te_cli *cli;
+	struct te_engine *engine;    /* NULL in event mode without rules */
+	struct te_rule_arena *arena;
 	struct te_proctree *pt;
 	struct te_output_ctx out;
 	struct strbuf sb;
@@ -48,55 +52,27 @@ static int64_t boot_to_wall(void)
 	return (rt.tv_sec - bt.tv_sec) * 1000000000LL + (rt.tv_nsec - bt.tv_nsec);
 }
 
-static size_t str_arg(const struct te_event *ev, unsigned idx, const char **p)
+/* The matched event as JSON, for a detection: formatted only on a match. */
+struct live_event {
+	struct fg_ctx *c;
+	const struct te_event *ev;
+	const struct te_proc *proc;
+};
+
+static void live_event_json(void *ctx, struct strbuf *sb)
 {
-	if (idx >= ev->desc->nargs || !ev->args[idx].present)
-		return 0;
-	*p = ev->args[idx].buf.p;
-	return ev->args[idx].buf.len;
-}
+	struct live_event *le = ctx;
 
-/* Keep the process tree current from lifecycle events. */
-static void track_process(struct fg_ctx *c, const struct te_event *ev)
-{
-	const struct te_record_hdr *h = &ev->hdr;
-
-	switch (h->event_id) {
-	case TE_EV_SCHED_PROCESS_FORK: {
-		/* args: parent_pid parent_tid child_pid child_tid child_ns_pid start_time */
-		if (!ev->args[2].present || !ev->args[3].present)
-			return;
-		/* A new thread is not a new process. */
-		if (ev->args[2].s != ev->args[3].s)
-			return;
-		te_proctree_fork(c->pt, h->pid, (uint32_t)ev->args[2].s,
-				 ev->args[5].present ? ev->args[5].u : 0, h->comm, h->uid);
-		break;
-	}
-	case TE_EV_SCHED_PROCESS_EXEC: {
-		const char *exe = NULL, *argv = NULL;
-		size_t exe_len = str_arg(ev, 1, &exe), argv_len = str_arg(ev, 6, &argv);
-
-		te_proctree_exec(c->pt, h->pid, h->ppid, exe, exe_len, argv, argv_len, h->comm,
-				 h->uid);
-		break;
-	}
-	case TE_EV_SCHED_PROCESS_EXIT:
-		/* args: exit_code process_group_exit */
-		if (ev->args[1].present && ev->args[1].u)
-			te_proctree_exit(c->pt, h->pid);
-		break;
-	default:
-		break;
-	}
+	te_output_json(sb, &le->c->out, le->ev, le->proc);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct fg_ctx *c = ctx;
 	struct te_event ev;
+	struct te_rule_event re;
 	struct te_proc *proc;
-	const char *container;
+	const char *container = "";
 	char err[160];
 
 	c->seen++;
@@ -106,25 +82,36 @@ static int on_record(void *ctx, void *data, size_t size)
 			fprintf(stderr, "traceed: dropped a malformed record: %s\n", err);
 		return 0;
 	}
-	proc = te_proctree_touch(c->pt, ev.hdr.pid, ev.hdr.ppid, ev.hdr.comm, ev.hdr.uid);
-	track_process(c, &ev);
-	if (!c->cli->selected[ev.hdr.event_id])
-		return 0;
-	/* track_process may have replaced the entry (fork of a reused pid). */
-	proc = te_proctree_get(c->pt, ev.hdr.pid);
-	container = proc ? te_proctree_container(c->pt, proc, ev.hdr.cgroup_id) : "";
+	/* The rule view first: the process tree is kept from it, then it gets
+	 * the (possibly just exec'd) process's identity. */
+	te_rule_event_from_event(&re, c->arena, &ev, c->pt, NULL, "", c->out.hostname);
+	proc = te_rule_event_track(c->pt, &re);
+	if (proc) {
+		container = te_proctree_container(c->pt, proc, ev.hdr.cgroup_id);
+		re.proc = proc;
+		re.exe = proc->exe ? proc->exe : "";
+		re.cmdline = proc->cmdline ? proc->cmdline : "";
+		re.container_id = container;
+	}
 	if (!te_scope_match(&c->cli->scope, &ev.hdr, container))
 		return 0;
 
-	sb_reset(&c->sb);
-	if (c->cli->output == TE_OUT_JSON) {
-		te_output_json(&c->sb, &c->out, &ev, proc);
-		sb_putc(&c->sb, '\n');
-	} else {
-		te_output_table(&c->sb, &c->out, &ev, proc);
+	if (c->cli->events_given && c->cli->selected[ev.hdr.event_id]) {
+		sb_reset(&c->sb);
+		if (c->cli->output == TE_OUT_JSON) {
+			te_output_json(&c->sb, &c->out, &ev, proc);
+			sb_putc(&c->sb, '\n');
+		} else {
+			te_output_table(&c->sb, &c->out, &ev, proc);
+		}
+		fwrite(c->sb.p, 1, c->sb.len, stdout);
+		c->printed++;
 	}
-	fwrite(c->sb.p, 1, c->sb.len, stdout);
-	c->printed++;
+	if (c->engine) {
+		struct live_event le = { .c = c, .ev = &ev, .proc = proc };
+
+		te_engine_process(c->engine, &re, live_event_json, &le);
+	}
 	return 0;
 }
 
@@ -138,12 +125,12 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-int te_foreground_run(const struct te_cli *cli)
+int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 {
 	struct te_loader loader;
 	struct te_loader_opts lo = { 0 };
 	struct fg_ctx c = { .cli = cli };
-	bool wanted[TE_EV_MAX];
+	bool wanted[TE_EV_MAX], reported[TE_EV_MAX];
 	char hostname[256] = "", why[160];
 	int err, ret = 0;
 	unsigned nselected = 0, nmissing = 0;
@@ -163,8 +150,41 @@ int te_foreground_run(const struct te_cli *cli)
 	}
 	install_signals();
 
-	/* The process tree needs lifecycle events even when they are not printed. */
-	memcpy(wanted, cli->selected, sizeof(wanted));
+	c.arena = calloc(1, sizeof(*c.arena));
+	if (!c.arena) {
+		fprintf(stderr, "traceed: out of memory\n");
+		te_proctree_free(c.pt);
+		return 1;
+	}
+	if (rs) {
+		struct te_engine_opts eo = {
+			.json = cli->output == TE_OUT_JSON,
+			.dedup_window_ns = (uint64_t)cli->dedup_window_ms * 1000000u,
+			.out = stdout,
+		};
+
+		c.engine = te_engine_new(rs, &eo);
+		if (!c.engine) {
+			fprintf(stderr, "traceed: out of memory\n");
+			free(c.arena);
+			te_proctree_free(c.pt);
+			return 1;
+		}
+	}
+
+	/* What the kernel sends: the printed events and what the enabled rules
+	 * need; the process tree needs lifecycle events even when neither does. */
+	memset(wanted, 0, sizeof(wanted));
+	if (cli->events_given)
+		memcpy(wanted, cli->selected, sizeof(wanted));
+	if (rs) {
+		bool rule_events[TE_EV_MAX];
+
+		te_ruleset_events(rs, rule_events);
+		for (int id = 0; id < TE_EV_MAX; id++)
+			wanted[id] = wanted[id] || rule_events[id];
+	}
+	memcpy(reported, wanted, sizeof(reported));
 	wanted[TE_EV_SCHED_PROCESS_FORK] = wanted[TE_EV_SCHED_PROCESS_EXEC] =
 		wanted[TE_EV_SCHED_PROCESS_EXIT] = true;
 	lo.wanted = wanted;
@@ -176,6 +196,9 @@ int te_foreground_run(const struct te_cli *cli)
 	err = te_loader_start(&loader, &lo);
 	if (err) {
 		te_loader_stop(&loader);
+		te_engine_free(c.engine);
+		te_rule_arena_free(c.arena);
+		free(c.arena);
 		te_proctree_free(c.pt);
 		sb_free(&c.sb);
 		return 1;
@@ -184,7 +207,7 @@ int te_foreground_run(const struct te_cli *cli)
 	te_proctree_seed(c.pt, "/proc");
 
 	for (int id = 0; id < TE_EV_MAX; id++) {
-		if (!cli->selected[id])
+		if (!reported[id])
 			continue;
 		nselected++;
 		if (!loader.kernel_wanted[id]) {
@@ -193,9 +216,12 @@ int te_foreground_run(const struct te_cli *cli)
 				loader.features.ev[id].reason);
 		}
 	}
+	if (rs)
+		fprintf(stderr, "traceed: %zu of %zu rules enabled\n", te_ruleset_enabled_count(rs),
+			te_ruleset_count(rs));
 	fprintf(stderr, "traceed: ready: tracing %u of %u selected events (%u programs attached)\n",
 		nselected - nmissing, nselected, loader.nlinks);
-	if (cli->output == TE_OUT_TABLE) {
+	if (cli->events_given && cli->output == TE_OUT_TABLE) {
 		sb_reset(&c.sb);
 		te_output_table_header(&c.sb);
 		fwrite(c.sb.p, 1, c.sb.len, stdout);
@@ -221,9 +247,17 @@ int te_foreground_run(const struct te_cli *cli)
 		(unsigned long long)lost);
 	if (c.malformed)
 		fprintf(stderr, ", %llu malformed", (unsigned long long)c.malformed);
-	fprintf(stderr, " (%llu printed)\n", (unsigned long long)c.printed);
+	fprintf(stderr, " (%llu printed", (unsigned long long)c.printed);
+	if (c.engine)
+		fprintf(stderr, ", %llu detections, %llu repeats suppressed",
+			(unsigned long long)te_engine_emitted(c.engine),
+			(unsigned long long)te_engine_suppressed(c.engine));
+	fprintf(stderr, ")\n");
 
 	te_loader_stop(&loader);
+	te_engine_free(c.engine);
+	te_rule_arena_free(c.arena);
+	free(c.arena);
 	te_proctree_free(c.pt);
 	sb_free(&c.sb);
 	return ret;

@@ -3,6 +3,11 @@
 #pragma once
 
 #include "cli.h"
+#include "rule_set.h"
 
-/* Returns the process exit status. */
-int te_foreground_run(const struct te_cli *cli);
+/*
+ * Returns the process exit status.  @rs (may be NULL in event mode) is the
+ * loaded rule set: its enabled rules' events are traced and detections
+ * printed.
+ */
+int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs);

@@ -2,12 +2,88 @@
 /* traceed: entry point.  Parses the command line and runs the mode asked. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "event.h"
 #include "foreground.h"
 #include "loader.h"
 #include "probe.h"
+#include "replay.h"
+#include "rule_set.h"
+
+/*
+ * The rule paths: --rules (or --validate's paths) when given, else the
+ * shipped rules then the administrator's rules.d, whichever exist.
+ */
+static struct te_ruleset *load_rules(const struct te_cli *cli)
+{
+	const char *defaults[] = { TRACEED_RULES_DIR, TRACEED_RULES_D };
+	const char *paths[2];
+	const char *const *use = cli->rule_paths;
+	size_t n = cli->nrule_paths;
+	struct te_rl_error err;
+	struct te_ruleset *rs;
+	struct stat st;
+
+	if (n == 0) {
+		for (size_t i = 0; i < 2; i++)
+			if (stat(defaults[i], &st) == 0)
+				paths[n++] = defaults[i];
+		if (n == 0) {
+			fprintf(stderr, "traceed: no rules: neither %s nor %s exists; use --rules PATH\n",
+				TRACEED_RULES_DIR, TRACEED_RULES_D);
+			return NULL;
+		}
+		use = paths;
+	}
+	rs = te_ruleset_load(use, n, stderr, &err);
+	if (!rs)
+		fprintf(stderr, "traceed: the rules were not loaded (errors above)\n");
+	return rs;
+}
+
+static int run_replay(const struct te_cli *cli)
+{
+	struct te_ruleset *rs = load_rules(cli);
+	struct te_engine_opts eo = {
+		.json = cli->output == TE_OUT_JSON,
+		.dedup_window_ns = (uint64_t)cli->dedup_window_ms * 1000000u,
+		.out = stdout,
+	};
+	struct te_engine *e;
+	char hostname[256] = "";
+	int ret;
+
+	if (!rs)
+		return 1;
+	e = te_engine_new(rs, &eo);
+	if (!e) {
+		te_ruleset_free(rs);
+		return 1;
+	}
+	gethostname(hostname, sizeof(hostname) - 1);
+	ret = te_replay_file(cli->replay_path, e, hostname);
+	fprintf(stderr, "traceed: replay: %llu detections, %llu repeats suppressed\n",
+		(unsigned long long)te_engine_emitted(e), (unsigned long long)te_engine_suppressed(e));
+	te_engine_free(e);
+	te_ruleset_free(rs);
+	return ret;
+}
+
+static int run_validate(const struct te_cli *cli)
+{
+	struct te_ruleset *rs = load_rules(cli);
+
+	if (!rs)
+		return 1;
+	printf("traceed: %zu rules valid (%zu enabled)\n", te_ruleset_count(rs),
+	       te_ruleset_enabled_count(rs));
+	te_ruleset_free(rs);
+	return 0;
+}
 
 static void list_events(FILE *out)
 {
@@ -50,8 +126,23 @@ int main(int argc, char **argv)
 		}
 		te_probe_print(stdout, &f);
 		return 0;
-	case TE_MODE_FOREGROUND:
-		return te_foreground_run(&cli);
+	case TE_MODE_REPLAY:
+		return run_replay(&cli);
+	case TE_MODE_VALIDATE:
+		return run_validate(&cli);
+	case TE_MODE_FOREGROUND: {
+		struct te_ruleset *rs = NULL;
+
+		/* Event mode (--events) loads rules only when asked to. */
+		if (!cli.events_given || cli.nrule_paths) {
+			rs = load_rules(&cli);
+			if (!rs)
+				return 1;
+		}
+		ret = te_foreground_run(&cli, rs);
+		te_ruleset_free(rs);
+		return ret;
+	}
 	default:
 		return 2;
 	}

@@ -101,6 +101,47 @@ static void test_usage_errors(void **state)
 	assert_usage_error("unknown scope", "-f", "--scope", "gid=0", NULL);
 	assert_usage_error("'abc' is not a number", "-f", "--scope", "uid=abc", NULL);
 	assert_usage_error("selects no event", "-f", "--events", "-syscalls,-proc", NULL);
+	assert_usage_error("exclude each other", "-f", "--replay", "x.json", NULL);
+	assert_usage_error("'soon' is not a number of milliseconds", "-f", "--dedup-window", "soon",
+			   NULL);
+	assert_usage_error("unexpected argument 'extra'", "--replay", "a.json", "extra", NULL);
+}
+
+static void test_rules_options(void **state)
+{
+	struct te_cli cli;
+	char *err;
+
+	(void)state;
+	/* Without --events: detection mode, default rule paths. */
+	assert_int_equal(parse(&cli, &err, "-f", NULL), 0);
+	assert_false(cli.events_given);
+	assert_int_equal(cli.nrule_paths, 0);
+	assert_int_equal(cli.dedup_window_ms, 1000);
+	free(err);
+
+	assert_int_equal(parse(&cli, &err, "-f", "-r", "a.yaml", "--rules", "dir", NULL), 0);
+	assert_int_equal(cli.nrule_paths, 2);
+	assert_string_equal(cli.rule_paths[0], "a.yaml");
+	assert_string_equal(cli.rule_paths[1], "dir");
+	free(err);
+
+	assert_int_equal(parse(&cli, &err, "-f", "--events", "ptrace", NULL), 0);
+	assert_true(cli.events_given);
+	free(err);
+
+	assert_int_equal(parse(&cli, &err, "--replay", "-", "--dedup-window", "0", NULL), 0);
+	assert_int_equal(cli.mode, TE_MODE_REPLAY);
+	assert_string_equal(cli.replay_path, "-");
+	assert_int_equal(cli.dedup_window_ms, 0);
+	free(err);
+
+	/* --validate takes the paths after it too. */
+	assert_int_equal(parse(&cli, &err, "--validate", "one.yaml", "two", "three", NULL), 0);
+	assert_int_equal(cli.mode, TE_MODE_VALIDATE);
+	assert_int_equal(cli.nrule_paths, 3);
+	assert_string_equal(cli.rule_paths[2], "three");
+	free(err);
 }
 
 static void test_events_selection(void **state)
@@ -198,6 +239,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_rules_options),
 		cmocka_unit_test(test_events_selection),
 		cmocka_unit_test(test_scope),
 	};

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "detection.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/*
+ * De-duplication table: open addressing over (rule, pid), fixed size.  A
+ * slot whose window has passed is free to reuse, and when the probe
+ * sequence is full the oldest slot in it is taken over: the table never
+ * grows, and losing a slot only means one repeat is emitted instead of
+ * counted — never that a detection is lost.
+ */
+#define DEDUP_SLOTS 4096
+#define DEDUP_PROBE 8
+
+struct dedup_slot {
+	const struct te_rule *rule;
+	uint32_t pid;
+	uint64_t first_ns;    /* emission that opened the window */
+	uint64_t suppressed;  /* repeats since */
+};
+
+struct te_detector {
+	uint64_t window_ns;
+	uint64_t suppressed_total;
+	struct dedup_slot slots[DEDUP_SLOTS];
+};
+
+struct te_detector *te_detector_new(uint64_t window_ns)
+{
+	struct te_detector *d = calloc(1, sizeof(*d));
+
+	if (d)
+		d->window_ns = window_ns;
+	return d;
+}
+
+void te_detector_free(struct te_detector *d)
+{
+	free(d);
+}
+
+uint64_t te_detector_suppressed_total(const struct te_detector *d)
+{
+	return d->suppressed_total;
+}
+
+static size_t slot_hash(const struct te_rule *rule, uint32_t pid)
+{
+	uint64_t h = (uint64_t)(uintptr_t)rule * 0x9E3779B97F4A7C15ull ^ pid * 0xC2B2AE3D27D4EB4Full;
+
+	return (size_t)(h >> 32) % DEDUP_SLOTS;
+}
+
+bool te_detector_admit(struct te_detector *d, const struct te_rule *rule, uint32_t pid,
+		       uint64_t now_ns, uint64_t *suppressed)
+{
+	size_t h = slot_hash(rule, pid);
+	struct dedup_slot *victim = NULL;
+
+	*suppressed = 0;
+	if (d->window_ns == 0)
+		return true;
+	for (size_t i = 0; i < DEDUP_PROBE; i++) {
+		struct dedup_slot *s = &d->slots[(h + i) % DEDUP_SLOTS];
+
+		if (s->rule == rule && s->pid == pid) {
+			if (now_ns >= s->first_ns && now_ns - s->first_ns < d->window_ns) {
+				s->suppressed++;
+				d->suppressed_total++;
+				return false;
+			}
+			/* window over: emit, carrying the count of what was swallowed */
+			*suppressed = s->suppressed;
+			s->first_ns = now_ns;
+			s->suppressed = 0;
+			return true;
+		}
+		if (!victim || !s->rule || s->first_ns < victim->first_ns)
+			victim = s;
+	}
+	victim->rule = rule;
+	victim->pid = pid;
+	victim->first_ns = now_ns;
+	victim->suppressed = 0;
+	return true;
+}
+
+void te_format_rfc3339(struct strbuf *sb, uint64_t wall_ns)
+{
+	time_t secs = (time_t)(wall_ns / 1000000000ull);
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&secs, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	sb_printf(sb, "%s.%09" PRIu64 "Z", buf, (uint64_t)(wall_ns % 1000000000u));
+}
+
+static void json_str_or_null(struct strbuf *sb, const char *s)
+{
+	if (s)
+		sb_json_str(sb, s, strlen(s));
+	else
+		sb_puts(sb, "null");
+}
+
+struct fields_ctx {
+	struct strbuf *sb;
+	bool first;
+};
+
+static void put_field(void *ctx, const char *field, const char *value)
+{
+	struct fields_ctx *c = ctx;
+
+	if (!c->first)
+		sb_putc(c->sb, ',');
+	c->first = false;
+	sb_json_str(c->sb, field, strlen(field));
+	sb_putc(c->sb, ':');
+	sb_json_str(c->sb, value, strlen(value));
+}
+
+void te_detection_json(struct strbuf *sb, const struct te_rule *rule,
+		       const struct te_rule_event *re, uint64_t suppressed,
+		       const char *event_json, size_t event_len)
+{
+	struct strbuf out;
+	struct fields_ctx fc = { .sb = sb, .first = true };
+
+	sb_puts(sb, "{\"time\":\"");
+	te_format_rfc3339(sb, re->time_ns);
+	sb_puts(sb, "\",\"rule_id\":");
+	json_str_or_null(sb, rule->id);
+	sb_puts(sb, ",\"rule_name\":");
+	json_str_or_null(sb, rule->name);
+	sb_printf(sb, ",\"severity\":\"%s\",\"priority\":\"%s\",\"mitre\":{\"technique\":",
+		  te_severity_name(rule->severity), te_severity_priority(rule->severity));
+	json_str_or_null(sb, rule->mitre_technique);
+	sb_puts(sb, ",\"tactic\":");
+	json_str_or_null(sb, rule->mitre_tactic);
+	sb_puts(sb, "},\"tags\":[");
+	for (size_t i = 0; i < rule->ntags; i++) {
+		if (i)
+			sb_putc(sb, ',');
+		json_str_or_null(sb, rule->tags[i]);
+	}
+	sb_puts(sb, "],\"output\":");
+	sb_init(&out);
+	te_tpl_render(rule->tpl, re, &out);
+	sb_json_str(sb, out.p ? out.p : "", out.len);
+	sb_free(&out);
+	sb_puts(sb, ",\"output_fields\":{");
+	te_tpl_fields(rule->tpl, re, put_field, &fc);
+	sb_printf(sb, "},\"suppressed\":%" PRIu64 ",\"hostname\":", suppressed);
+	json_str_or_null(sb, re->hostname);
+	sb_puts(sb, ",\"event\":");
+	if (event_json && event_len)
+		sb_put(sb, event_json, event_len);
+	else
+		sb_puts(sb, "null");
+	sb_putc(sb, '}');
+}
+
+void te_detection_text(struct strbuf *sb, const struct te_rule *rule,
+		       const struct te_rule_event *re, uint64_t suppressed)
+{
+	struct strbuf out;
+
+	te_format_rfc3339(sb, re->time_ns);
+
+	sb_printf(sb, " %-8s %-9s %s: ", te_severity_name(rule->severity), rule->id, rule->name);
+	/* rendered apart: a detection is rare, and the template owns its buffer */
+	sb_init(&out);
+	te_tpl_render(rule->tpl, re, &out);
+	sb_put(sb, out.p ? out.p : "", out.len);
+	sb_free(&out);
+	if (suppressed)
+		sb_printf(sb, " (+%" PRIu64 " repeats suppressed)", suppressed);
+	sb_putc(sb, '\n');
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "engine.h"
+
+#include <stdlib.h>
+
+struct te_engine {
+	struct te_ruleset *rs;
+	struct te_detector *dedup;
+	struct te_engine_opts opts;
+	struct strbuf line;        /* the detection being written */
+	struct strbuf event;       /* the matched event's JSON */
+	uint64_t matches, emitted;
+	/* per te_engine_process call */
+	te_event_json_fn event_json;
+	void *event_ctx;
+	bool event_ready;
+	unsigned written;
+};
+
+struct te_engine *te_engine_new(struct te_ruleset *rs, const struct te_engine_opts *opts)
+{
+	struct te_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->rs = rs;
+	e->opts = *opts;
+	e->dedup = te_detector_new(opts->dedup_window_ns);
+	if (!e->dedup) {
+		free(e);
+		return NULL;
+	}
+	sb_init(&e->line);
+	sb_init(&e->event);
+	return e;
+}
+
+void te_engine_free(struct te_engine *e)
+{
+	if (!e)
+		return;
+	te_detector_free(e->dedup);
+	sb_free(&e->line);
+	sb_free(&e->event);
+	free(e);
+}
+
+static void on_match(void *ctx, struct te_rule *rule, const struct te_rule_event *re)
+{
+	struct te_engine *e = ctx;
+	uint64_t suppressed;
+
+	e->matches++;
+	if (!te_detector_admit(e->dedup, rule, re->pid, re->time_ns, &suppressed))
+		return;
+	sb_reset(&e->line);
+	if (e->opts.json) {
+		/* several rules may match one event: format it once */
+		if (!e->event_ready) {
+			sb_reset(&e->event);
+			if (e->event_json)
+				e->event_json(e->event_ctx, &e->event);
+			e->event_ready = true;
+		}
+		te_detection_json(&e->line, rule, re, suppressed, e->event.p, e->event.len);
+		sb_putc(&e->line, '\n');
+	} else {
+		te_detection_text(&e->line, rule, re, suppressed);
+	}
+	fwrite(e->line.p, 1, e->line.len, e->opts.out);
+	e->emitted++;
+	e->written++;
+}
+
+unsigned te_engine_process(struct te_engine *e, const struct te_rule_event *re,
+			   te_event_json_fn event_json, void *ctx)
+{
+	e->event_json = event_json;
+	e->event_ctx = ctx;
+	e->event_ready = false;
+	e->written = 0;
+	te_ruleset_match(e->rs, re, on_match, e);
+	return e->written;
+}
+
+uint64_t te_engine_matches(const struct te_engine *e)
+{
+	return e->matches;
+}
+
+uint64_t te_engine_emitted(const struct te_engine *e)
+{
+	return e->emitted;
+}
+
+uint64_t te_engine_suppressed(const struct te_engine *e)
+{
+	return te_detector_suppressed_total(e->dedup);
+}

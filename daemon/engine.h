@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The detection engine as the daemon and --replay use it: events in, rules
+ * matched through the rule set's index, repeats de-duplicated, detections
+ * written as JSON lines or table lines.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "detection.h"
+#include "rule_event.h"
+#include "rule_set.h"
+#include "strbuf.h"
+
+struct te_engine_opts {
+	bool json;                 /* JSON lines, else one text line each */
+	uint64_t dedup_window_ns;
+	FILE *out;
+};
+
+struct te_engine;
+
+/* Writes the matched event as one JSON object into @sb; called only when a
+ * rule matched, so the cost of formatting is paid per detection. */
+typedef void (*te_event_json_fn)(void *ctx, struct strbuf *sb);
+
+struct te_engine *te_engine_new(struct te_ruleset *rs, const struct te_engine_opts *opts);
+void te_engine_free(struct te_engine *e);
+/* Match one event; returns the detections written. */
+unsigned te_engine_process(struct te_engine *e, const struct te_rule_event *re,
+			   te_event_json_fn event_json, void *ctx);
+uint64_t te_engine_matches(const struct te_engine *e);   /* before de-duplication */
+uint64_t te_engine_emitted(const struct te_engine *e);
+uint64_t te_engine_suppressed(const struct te_engine *e);

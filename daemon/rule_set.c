@@ -1,0 +1,774 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Rule sets: the items read by rule_loader.c, merged (overrides, appends),
+ * compiled and indexed by event type.
+ *
+ * Load order.  All files are read first, then every list, then every macro
+ * is defined (each kind in file order, so an append comes after what it
+ * extends), and only then are rules compiled.  So a rule may use a macro
+ * or list from a later file; Falco requires definitions to come first, we
+ * do not, because /etc/traceed/rules.d files are read after the shipped
+ * ones and should be able to both define and use new macros in any file.
+ *
+ * Overrides.  A rule item whose name, or id, matches an earlier rule:
+ *   - replaces it entirely (keeping its place in the order, so a local
+ *     redefinition matches in the same order as the shipped one), unless
+ *   - it has override: {KEY: append|replace, ...} or append: true, which
+ *     changes only the keys named, or
+ *   - it has only enabled: (and perhaps id:), Falco's way to switch a rule
+ *     off, which changes only enabled.
+ * A full definition reusing another rule's id under a different name is an
+ * error: two rules with one id is almost always a copy-paste mistake, and
+ * ids are what the D-Bus API, journal and webhooks identify rules by.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rule_loader.h"
+#include "rule_set.h"
+
+/* ---- severities -------------------------------------------------------- */
+
+static const char *const sev_names[] = { "info", "low", "medium", "high", "critical" };
+
+const char *te_severity_name(enum te_severity s)
+{
+	return (unsigned)s <= TE_SEV_CRITICAL ? sev_names[s] : "unknown";
+}
+
+/*
+ * Our five names, and Falco's eight priorities mapped onto them so Falco
+ * rules load unchanged: emergency/alert/critical -> critical, error -> high,
+ * warning -> medium, notice -> low, informational/info/debug -> info.  Case
+ * does not matter (Falco writes "WARNING" and "Warning").
+ */
+int te_severity_parse(const char *name, enum te_severity *out)
+{
+	static const struct {
+		const char *name;
+		enum te_severity sev;
+	} map[] = {
+		{ "info", TE_SEV_INFO },	  { "low", TE_SEV_LOW },
+		{ "medium", TE_SEV_MEDIUM },	  { "high", TE_SEV_HIGH },
+		{ "critical", TE_SEV_CRITICAL },  { "emergency", TE_SEV_CRITICAL },
+		{ "alert", TE_SEV_CRITICAL },	  { "error", TE_SEV_HIGH },
+		{ "warning", TE_SEV_MEDIUM },	  { "notice", TE_SEV_LOW },
+		{ "informational", TE_SEV_INFO }, { "debug", TE_SEV_INFO },
+	};
+
+	if (!name)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcasecmp(name, map[i].name)) {
+			*out = map[i].sev;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *te_severity_priority(enum te_severity s)
+{
+	static const char *const prio[] = { "Informational", "Notice", "Warning", "Error",
+					    "Critical" };
+
+	return (unsigned)s <= TE_SEV_CRITICAL ? prio[s] : "Informational";
+}
+
+int te_severity_syslog(enum te_severity s)
+{
+	/* LOG_CRIT 2, LOG_ERR 3, LOG_WARNING 4, LOG_NOTICE 5, LOG_INFO 6 */
+	return (unsigned)s <= TE_SEV_CRITICAL ? 6 - (int)s : 6;
+}
+
+/* ---- the set ----------------------------------------------------------- */
+
+struct te_ruleset {
+	struct te_rule **rules;  /* load order; pointers stay put for the index */
+	size_t n;
+	struct te_rl_defs *defs; /* kept: compiled rules may refer to lists */
+	char **files;            /* te_src_loc.file of the macros points here */
+	size_t nfiles;
+	/* The index: rules able to match event e are idx[off[e] .. off[e+1]). */
+	uint32_t off[TE_EV_MAX + 1];
+	struct te_rule **idx;
+};
+
+static void rule_free(struct te_rule *r)
+{
+	if (!r)
+		return;
+	free(r->id);
+	free(r->name);
+	free(r->description);
+	free(r->condition);
+	free(r->output);
+	free(r->mitre_technique);
+	free(r->mitre_tactic);
+	for (size_t i = 0; i < r->ntags; i++)
+		free(r->tags[i]);
+	free(r->tags);
+	free(r->source_file);
+	te_expr_free(r->cond);
+	te_tpl_free(r->tpl);
+	free(r);
+}
+
+void te_ruleset_free(struct te_ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->n; i++)
+		rule_free(rs->rules[i]);
+	free(rs->rules);
+	free(rs->idx);
+	if (rs->defs)
+		te_rl_defs_free(rs->defs);
+	for (size_t i = 0; i < rs->nfiles; i++)
+		free(rs->files[i]);
+	free(rs->files);
+	free(rs);
+}
+
+/* Counting sort of the enabled rules by event: two passes, one array, and
+ * load order kept within each event. */
+static int reindex(struct te_ruleset *rs)
+{
+	uint32_t count[TE_EV_MAX] = { 0 }, pos[TE_EV_MAX];
+	struct te_rule **idx;
+	size_t total = 0, i;
+	unsigned e;
+
+	for (i = 0; i < rs->n; i++)
+		for (e = 0; e < TE_EV_MAX; e++)
+			if (rs->rules[i]->enabled && rs->rules[i]->events[e])
+				count[e]++;
+	for (e = 0; e < TE_EV_MAX; e++) {
+		pos[e] = (uint32_t)total;
+		total += count[e];
+	}
+	idx = calloc(total ? total : 1, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (e = 0; e < TE_EV_MAX; e++)
+		rs->off[e] = pos[e];
+	rs->off[TE_EV_MAX] = (uint32_t)total;
+	for (i = 0; i < rs->n; i++)
+		for (e = 0; e < TE_EV_MAX; e++)
+			if (rs->rules[i]->enabled && rs->rules[i]->events[e])
+				idx[pos[e]++] = rs->rules[i];
+	free(rs->idx);
+	rs->idx = idx;
+	return 0;
+}
+
+size_t te_ruleset_count(const struct te_ruleset *rs)
+{
+	return rs->n;
+}
+
+struct te_rule *te_ruleset_rule(struct te_ruleset *rs, size_t i)
+{
+	return i < rs->n ? rs->rules[i] : NULL;
+}
+
+struct te_rule *te_ruleset_find(struct te_ruleset *rs, const char *id_or_name)
+{
+	/* Ids first: an id is what callers normally have, and a rule named
+	 * like another rule's id should not shadow it. */
+	for (size_t i = 0; i < rs->n; i++)
+		if (!strcmp(rs->rules[i]->id, id_or_name))
+			return rs->rules[i];
+	for (size_t i = 0; i < rs->n; i++)
+		if (!strcmp(rs->rules[i]->name, id_or_name))
+			return rs->rules[i];
+	return NULL;
+}
+
+size_t te_ruleset_enabled_count(const struct te_ruleset *rs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n; i++)
+		n += rs->rules[i]->enabled;
+	return n;
+}
+
+int te_ruleset_set_enabled(struct te_ruleset *rs, const char *id, bool enabled)
+{
+	struct te_rule *r = NULL;
+	bool old;
+	int ret;
+
+	for (size_t i = 0; i < rs->n && !r; i++)
+		if (!strcmp(rs->rules[i]->id, id))
+			r = rs->rules[i];
+	if (!r)
+		return -ENOENT;
+	old = r->enabled;
+	r->enabled = enabled;
+	ret = reindex(rs);
+	if (ret < 0)
+		r->enabled = old; /* the old index is still in place and right */
+	return ret;
+}
+
+void te_ruleset_events(const struct te_ruleset *rs, bool out[TE_EV_MAX])
+{
+	memset(out, 0, TE_EV_MAX * sizeof(out[0]));
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->rules[i]->enabled)
+			for (unsigned e = 0; e < TE_EV_MAX; e++)
+				out[e] |= rs->rules[i]->events[e];
+}
+
+unsigned te_ruleset_match(struct te_ruleset *rs, const struct te_rule_event *ev, te_match_fn fn,
+			  void *ctx)
+{
+	unsigned n = 0;
+	uint32_t id = ev->desc->id;
+
+	if (id >= TE_EV_MAX)
+		return 0;
+	for (uint32_t i = rs->off[id]; i < rs->off[id + 1]; i++) {
+		struct te_rule *r = rs->idx[i];
+
+		if (!te_expr_eval(r->cond, ev))
+			continue;
+		r->hits++;
+		n++;
+		if (fn)
+			fn(ctx, r, ev);
+	}
+	return n;
+}
+
+/* ---- merging rule items ------------------------------------------------ */
+
+/* One piece of a condition: the definition's text, then each append. */
+struct piece {
+	const char *text;
+	struct te_src_loc loc;
+};
+
+/* A rule as the items say so far; strings are borrowed from the items
+ * except those in ->owned (appended outputs and descriptions). */
+struct draft {
+	const struct rl_item *def;     /* the full definition */
+	const struct rl_item *last;    /* the last item that changed it */
+	const char *id, *name, *description, *output;
+	struct te_src_loc output_loc;
+	enum te_severity severity;
+	const char *mitre_technique, *mitre_tactic;
+	const char **tags;
+	size_t ntags;
+	bool enabled;
+	struct piece *cond;
+	size_t ncond;
+	const struct rl_exception **exc;
+	size_t nexc;
+	char *owned[2];                /* built description, output */
+};
+
+struct merge {
+	struct draft *v;
+	size_t n, cap;
+	struct rl_diag *d;
+};
+
+static void draft_clear(struct draft *dr)
+{
+	free(dr->tags);
+	free(dr->cond);
+	free(dr->exc);
+	free(dr->owned[0]);
+	free(dr->owned[1]);
+	memset(dr, 0, sizeof(*dr));
+}
+
+static int oom(struct merge *m, const struct rl_item *it)
+{
+	rl_report_loc(m->d, &it->loc, "out of memory");
+	return -ENOMEM;
+}
+
+static int set_tags(struct draft *dr, const struct rl_item *it, bool append)
+{
+	size_t n = (append ? dr->ntags : 0) + it->ntags;
+	const char **v = realloc(append ? dr->tags : NULL, (n ? n : 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	if (!append)
+		free(dr->tags);
+	memcpy(v + n - it->ntags, it->tags, it->ntags * sizeof(*v));
+	dr->tags = v;
+	dr->ntags = n;
+	return 0;
+}
+
+static int set_cond(struct draft *dr, const struct rl_item *it, bool append)
+{
+	size_t n = append ? dr->ncond + 1 : 1;
+	struct piece *v = realloc(append ? dr->cond : NULL, n * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	if (!append)
+		free(dr->cond);
+	v[n - 1] = (struct piece){ it->condition, it->key_loc[RK_COND] };
+	dr->cond = v;
+	dr->ncond = n;
+	return 0;
+}
+
+static int set_exc(struct draft *dr, const struct rl_item *it, bool append)
+{
+	size_t n = (append ? dr->nexc : 0) + it->nexc;
+	const struct rl_exception **v = realloc(append ? dr->exc : NULL, (n ? n : 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	if (!append)
+		free(dr->exc);
+	for (size_t i = 0; i < it->nexc; i++)
+		v[n - it->nexc + i] = &it->exc[i];
+	dr->exc = v;
+	dr->nexc = n;
+	return 0;
+}
+
+/* "old new", as Falco appends text. */
+static int set_text(const char **dst, char **owned, const char *add, bool append)
+{
+	char *s;
+
+	if (!append || !*dst) {
+		*dst = add;
+		return 0;
+	}
+	if (asprintf(&s, "%s %s", *dst, add) < 0)
+		return -ENOMEM;
+	free(*owned);
+	*owned = s;
+	*dst = s;
+	return 0;
+}
+
+/* Apply the keys in @keys of @it to @dr, appending those in it->append. */
+static int apply(struct draft *dr, const struct rl_item *it, unsigned keys)
+{
+	int r = 0;
+
+#define APP(k) ((it->append & RK_BIT(k)) != 0)
+	if (keys & RK_BIT(RK_DESC))
+		r |= set_text(&dr->description, &dr->owned[0], it->description, APP(RK_DESC));
+	if (keys & RK_BIT(RK_OUTPUT)) {
+		r |= set_text(&dr->output, &dr->owned[1], it->output, APP(RK_OUTPUT));
+		/* An appended output's errors point at its start: the best
+		 * single position we have for joined text. */
+		if (!APP(RK_OUTPUT))
+			dr->output_loc = it->key_loc[RK_OUTPUT];
+	}
+	if (keys & RK_BIT(RK_COND))
+		r |= set_cond(dr, it, APP(RK_COND));
+	if (keys & RK_BIT(RK_EXCEPTIONS))
+		r |= set_exc(dr, it, APP(RK_EXCEPTIONS));
+	if (keys & RK_BIT(RK_TAGS))
+		r |= set_tags(dr, it, APP(RK_TAGS));
+	if (keys & RK_BIT(RK_SEVERITY))
+		dr->severity = it->severity;
+	if (keys & RK_BIT(RK_ENABLED))
+		dr->enabled = it->enabled;
+	if (keys & RK_BIT(RK_MITRE)) {
+		dr->mitre_technique = it->mitre_technique;
+		dr->mitre_tactic = it->mitre_tactic;
+	}
+#undef APP
+	dr->last = it;
+	return r ? -ENOMEM : 0;
+}
+
+static struct draft *find_by_name(struct merge *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i].name, name))
+			return &m->v[i];
+	return NULL;
+}
+
+static struct draft *find_by_id(struct merge *m, const char *id)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].id && !strcmp(m->v[i].id, id))
+			return &m->v[i];
+	return NULL;
+}
+
+static void merge_partial(struct merge *m, const struct rl_item *it, const char *how)
+{
+	struct draft *dr = find_by_name(m, it->name);
+
+	/* "- rule: TRC-102 / enabled: false" names the rule by its id. */
+	if (!dr)
+		dr = find_by_id(m, it->name);
+	if (!dr && it->id)
+		dr = find_by_id(m, it->id);
+	if (!dr) {
+		rl_report_loc(m->d, &it->loc, "cannot %s rule '%s': no such rule is defined before",
+			      how, it->name);
+		return;
+	}
+	if (it->id && strcmp(it->id, dr->id)) {
+		rl_report_loc(m->d, &it->key_loc[RK_ID],
+			      "rule '%s' has id '%s' (%s:%u:%u); an override cannot change it to '%s'",
+			      dr->name, dr->id, dr->def->loc.file, dr->def->loc.line, dr->def->loc.col,
+			      it->id);
+		return;
+	}
+	if (apply(dr, it, it->present & ~RK_BIT(RK_ID)) < 0)
+		oom(m, it);
+}
+
+static void merge_full(struct merge *m, const struct rl_item *it)
+{
+	static const enum rl_key required[] = { RK_ID, RK_COND, RK_OUTPUT, RK_SEVERITY };
+	struct draft *byname, *byid, *dr;
+	bool bad = false;
+
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!(it->present & RK_BIT(required[i]))) {
+			rl_report_loc(m->d, &it->loc, "rule '%s' has no '%s'", it->name,
+				      rl_key_name(required[i]));
+			bad = true;
+		}
+	if (bad)
+		return;
+	byname = find_by_name(m, it->name);
+	byid = find_by_id(m, it->id);
+	if (byid && byid != byname) {
+		rl_report_loc(m->d, &it->key_loc[RK_ID],
+			      "duplicate id '%s': rule '%s' here and rule '%s' at %s:%u:%u", it->id,
+			      it->name, byid->name, byid->def->loc.file, byid->def->loc.line,
+			      byid->def->loc.col);
+		return;
+	}
+	dr = byname;
+	if (dr) {
+		draft_clear(dr);
+	} else {
+		if (m->n == m->cap) {
+			size_t cap = m->cap ? m->cap * 2 : 64;
+			struct draft *v = realloc(m->v, cap * sizeof(*v));
+
+			if (!v) {
+				oom(m, it);
+				return;
+			}
+			m->v = v;
+			m->cap = cap;
+		}
+		dr = &m->v[m->n++];
+		memset(dr, 0, sizeof(*dr));
+	}
+	dr->def = it;
+	dr->id = it->id;
+	dr->name = it->name;
+	dr->enabled = true;
+	/* A full definition appends nothing. */
+	if (apply(dr, it, it->present & ~(it->append | RK_BIT(RK_ID))) < 0)
+		oom(m, it);
+}
+
+static void merge_rule(struct merge *m, const struct rl_item *it)
+{
+	bool enabled_only = (it->present & ~RK_BIT(RK_ID)) == RK_BIT(RK_ENABLED);
+
+	if (it->append && !it->replace)
+		merge_partial(m, it, "append to");
+	else if (it->append || it->replace)
+		merge_partial(m, it, "override");
+	else if (enabled_only)
+		merge_partial(m, it, "enable or disable");
+	else
+		merge_full(m, it);
+}
+
+/* ---- lists and macros -------------------------------------------------- */
+
+static bool defined_before(const struct rl_items *items, size_t upto, enum rl_kind kind,
+			   const char *name)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (items->v[i].kind == kind && !strcmp(items->v[i].name, name))
+			return true;
+	return false;
+}
+
+static void define(const struct rl_items *items, enum rl_kind kind, struct te_rl_defs *defs,
+		   struct rl_diag *d)
+{
+	for (size_t i = 0; i < items->n; i++) {
+		const struct rl_item *it = &items->v[i];
+		struct te_rl_error err = { 0 };
+		bool append = it->append != 0;
+		int r;
+
+		if (it->kind != kind)
+			continue;
+		if (append && !defined_before(items, i, kind, it->name)) {
+			rl_report_loc(d, &it->loc, "cannot append to %s '%s': no such %s is defined before",
+				      kind == RL_LIST ? "list" : "macro", it->name,
+				      kind == RL_LIST ? "list" : "macro");
+			continue;
+		}
+		if (kind == RL_LIST)
+			r = te_rl_defs_list(defs, it->name, (const char *const *)it->items,
+					    it->nitems, append, &it->loc, &err);
+		else
+			r = te_rl_defs_macro(defs, it->name, it->condition, append,
+					     &it->key_loc[RK_COND], &err);
+		if (r < 0)
+			rl_report_err(d, &err);
+	}
+}
+
+/* ---- compiling --------------------------------------------------------- */
+
+/*
+ * A rule's condition is compiled as one text: its pieces joined, and when
+ * it has exceptions, "(PIECES) and not (EXC1) and not (EXC2)".  The text is
+ * compiled with a made-up origin so that an error's line and column can be
+ * turned back into an offset, and from there into the piece (file, line,
+ * column) it came from, or the exception it was generated from.
+ */
+static const char origin_file[] = "\001traceed-rule-text";
+
+struct seg {
+	size_t off, len;
+	struct te_src_loc loc;
+	const char *exc;        /* generated from this exception */
+};
+
+static void advance(const char *s, size_t n, unsigned *line, unsigned *col)
+{
+	/* The convention te_rl_compile uses for loc + offset. */
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+static void map_error(struct te_rl_error *e, const char *text, const struct seg *segs,
+		      size_t nsegs)
+{
+	unsigned line = 1, col = 1;
+	size_t off = 0, len = strlen(text), i;
+	const struct seg *s = NULL;
+	char msg[sizeof(e->msg)];
+
+	if (strcmp(e->file, origin_file))
+		return; /* in a macro: it has its own position */
+	while (off < len && (line < e->line || (line == e->line && col < e->col)))
+		advance(text + off++, 1, &line, &col);
+	/* The piece holding off; glue between pieces belongs to the next. */
+	for (i = 0; i < nsegs && !s; i++)
+		if (off < segs[i].off + segs[i].len)
+			s = &segs[i];
+	if (!s) {
+		s = &segs[nsegs - 1];
+		off = s->off + s->len;
+	}
+	if (off < s->off)
+		off = s->off;
+	snprintf(e->file, sizeof(e->file), "%s", s->loc.file);
+	e->line = s->loc.line;
+	e->col = s->loc.col;
+	if (s->exc) {
+		memcpy(msg, e->msg, sizeof(msg));
+		msg[sizeof(msg) - 1] = '\0';
+		snprintf(e->msg, sizeof(e->msg), "in exception '%.200s': %.280s", s->exc, msg);
+	} else {
+		advance(text + s->off, off - s->off, &e->line, &e->col);
+	}
+}
+
+static int build_condition(const struct draft *dr, struct strbuf *sb, struct seg **segsp,
+			   size_t *nsegs)
+{
+	size_t n = 0, i;
+	bool wrap = false;
+	struct seg *segs;
+
+	for (i = 0; i < dr->nexc; i++)
+		wrap |= dr->exc[i]->text != NULL;
+	segs = calloc(dr->ncond + dr->nexc, sizeof(*segs));
+	if (!segs)
+		return -ENOMEM;
+	/* Wrapped so that "a or b" with an exception means "(a or b) and not
+	 * (...)", as in Falco; left bare otherwise, so its text is the
+	 * rule's text. */
+	if (wrap)
+		sb_putc(sb, '(');
+	for (i = 0; i < dr->ncond; i++) {
+		if (i)
+			sb_putc(sb, ' ');
+		segs[n++] = (struct seg){ sb->len, strlen(dr->cond[i].text), dr->cond[i].loc, NULL };
+		sb_puts(sb, dr->cond[i].text);
+	}
+	if (wrap)
+		sb_putc(sb, ')');
+	for (i = 0; i < dr->nexc; i++) {
+		if (!dr->exc[i]->text)
+			continue; /* no values: excepts nothing */
+		sb_puts(sb, " and not (");
+		segs[n++] = (struct seg){ sb->len, strlen(dr->exc[i]->text), dr->exc[i]->loc,
+					  dr->exc[i]->name };
+		sb_puts(sb, dr->exc[i]->text);
+		sb_putc(sb, ')');
+	}
+	*segsp = segs;
+	*nsegs = n;
+	return sb->oom ? -ENOMEM : 0;
+}
+
+static char *dup_or_null(const char *s, bool *fail)
+{
+	char *r;
+
+	if (!s)
+		return NULL;
+	r = strdup(s);
+	if (!r)
+		*fail = true;
+	return r;
+}
+
+static struct te_rule *compile(const struct draft *dr, const struct te_rl_defs *defs,
+			       struct rl_diag *d)
+{
+	struct te_src_loc origin = { origin_file, 1, 1 };
+	struct te_rule *r = calloc(1, sizeof(*r));
+	struct te_rl_error err;
+	struct strbuf sb;
+	struct seg *segs = NULL;
+	size_t nsegs = 0;
+	bool fail = false;
+
+	sb_init(&sb);
+	if (!r || build_condition(dr, &sb, &segs, &nsegs) < 0)
+		goto nomem;
+	r->id = dup_or_null(dr->id, &fail);
+	r->name = dup_or_null(dr->name, &fail);
+	r->description = dup_or_null(dr->description, &fail);
+	r->condition = dup_or_null(sb_str(&sb), &fail);
+	r->output = dup_or_null(dr->output, &fail);
+	r->severity = dr->severity;
+	r->mitre_technique = dup_or_null(dr->mitre_technique, &fail);
+	r->mitre_tactic = dup_or_null(dr->mitre_tactic, &fail);
+	r->enabled = dr->enabled;
+	r->source_file = dup_or_null(dr->last->loc.file, &fail);
+	r->source_line = dr->last->loc.line;
+	if (dr->ntags) {
+		r->tags = calloc(dr->ntags, sizeof(*r->tags));
+		if (!r->tags)
+			goto nomem;
+		for (r->ntags = 0; r->ntags < dr->ntags; r->ntags++)
+			r->tags[r->ntags] = dup_or_null(dr->tags[r->ntags], &fail);
+	}
+	if (fail)
+		goto nomem;
+
+	memset(&err, 0, sizeof(err));
+	r->cond = te_rl_compile(defs, r->condition, &origin, &err);
+	if (!r->cond) {
+		map_error(&err, r->condition, segs, nsegs);
+		rl_report_err(d, &err);
+		fail = true;
+	}
+	memset(&err, 0, sizeof(err));
+	r->tpl = te_tpl_compile(r->output, &dr->output_loc, &err);
+	if (!r->tpl) {
+		rl_report_err(d, &err);
+		fail = true;
+	}
+	if (fail)
+		goto bad;
+	te_expr_events(r->cond, r->events);
+	free(segs);
+	sb_free(&sb);
+	return r;
+nomem:
+	rl_report_loc(d, &dr->def->loc, "out of memory");
+bad:
+	free(segs);
+	sb_free(&sb);
+	rule_free(r);
+	return NULL;
+}
+
+struct te_ruleset *te_ruleset_load(const char *const *paths, size_t npaths, FILE *diag,
+				   struct te_rl_error *err)
+{
+	struct rl_diag d = { .out = diag, .first = err };
+	struct rl_items items = { 0 };
+	struct merge m = { .d = &d };
+	struct te_ruleset *rs;
+	size_t i;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	rs = calloc(1, sizeof(*rs));
+	if (!rs || !(rs->defs = te_rl_defs_new())) {
+		rl_report(&d, "<rules>", 0, 0, "out of memory");
+		goto fail;
+	}
+	rl_load_paths(&items, paths, npaths, &d);
+
+	define(&items, RL_LIST, rs->defs, &d);
+	define(&items, RL_MACRO, rs->defs, &d);
+	for (i = 0; i < items.n; i++)
+		if (items.v[i].kind == RL_RULE)
+			merge_rule(&m, &items.v[i]);
+
+	rs->rules = calloc(m.n ? m.n : 1, sizeof(*rs->rules));
+	if (!rs->rules) {
+		rl_report(&d, "<rules>", 0, 0, "out of memory");
+		goto fail;
+	}
+	/* Every rule is compiled even after a failure, to report them all. */
+	for (i = 0; i < m.n; i++) {
+		struct te_rule *r = compile(&m.v[i], rs->defs, &d);
+
+		if (r)
+			rs->rules[rs->n++] = r;
+	}
+	if (d.count)
+		goto fail;
+	if (reindex(rs) < 0) {
+		rl_report(&d, "<rules>", 0, 0, "out of memory");
+		goto fail;
+	}
+	/* Macros' locations point at the file names: keep them. */
+	rs->files = items.files;
+	rs->nfiles = items.nfiles;
+	items.files = NULL;
+	items.nfiles = 0;
+	for (i = 0; i < m.n; i++)
+		draft_clear(&m.v[i]);
+	free(m.v);
+	rl_items_free(&items);
+	return rs;
+fail:
+	for (i = 0; i < m.n; i++)
+		draft_clear(&m.v[i]);
+	free(m.v);
+	te_ruleset_free(rs);
+	rl_items_free(&items);
+	return NULL;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Rule sets: YAML rule files loaded into compiled rules, indexed by event
+ * type.  A rule set is immutable once loaded except for enabling and
+ * disabling rules and hit counters; a reload builds a new set and swaps it
+ * in only when the whole load succeeded.
+ *
+ * File format (Falco's, with Tracee's metadata):
+ *   - required_engine_version: 1
+ *   - list: NAME            items: [a, b]           [override: {items: append}]
+ *   - macro: NAME           condition: TEXT         [override: {condition: append}]
+ *   - rule: NAME
+ *     id: TRC-102           description: TEXT       condition: TEXT
+ *     output: TEXT          severity: info|low|medium|high|critical
+ *     mitre: {technique: T1622, tactic: defense-evasion}
+ *     tags: [a, b]          enabled: true
+ *     exceptions: [{name, fields: [f1, f2], comps: [=, in], values: [[v1, [v2, v3]]]}]
+ *     override: {condition: append, exceptions: append, output: replace, enabled: replace, ...}
+ * The old Falco form `append: true` on a macro, list or rule is accepted too.
+ * A later item with the same rule id or name replaces the earlier one,
+ * unless it asks to append.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rule_lang.h"
+
+#define TE_RULE_ENGINE_VERSION 1
+
+enum te_severity {
+	TE_SEV_INFO = 0,
+	TE_SEV_LOW,
+	TE_SEV_MEDIUM,
+	TE_SEV_HIGH,
+	TE_SEV_CRITICAL,
+};
+const char *te_severity_name(enum te_severity s);            /* "high" */
+int te_severity_parse(const char *name, enum te_severity *out); /* 0 or -EINVAL */
+/* falcosidekick/Falco priority: critical->Critical, high->Error,
+ * medium->Warning, low->Notice, info->Informational */
+const char *te_severity_priority(enum te_severity s);
+/* syslog/journal priority: critical 2, high 3, medium 4, low 5, info 6 */
+int te_severity_syslog(enum te_severity s);
+
+struct te_rule {
+	char *id;            /* "TRC-102"; unique */
+	char *name;          /* "Anti-Debugging detected" */
+	char *description;
+	char *condition;     /* source text after macro/override processing */
+	char *output;        /* template source */
+	enum te_severity severity;
+	char *mitre_technique; /* "T1622" or NULL */
+	char *mitre_tactic;    /* "defense-evasion" or NULL */
+	char **tags;
+	size_t ntags;
+	bool enabled;        /* from the file; the daemon may override */
+	char *source_file;   /* where the (last) definition came from */
+	unsigned source_line;
+	struct te_expr *cond;      /* condition and exceptions, compiled */
+	struct te_template *tpl;   /* output, compiled */
+	bool events[TE_EV_MAX];    /* event types it can match */
+	uint64_t hits;
+};
+
+struct te_ruleset;
+
+/*
+ * Load rule files.  Each path is a file or a directory (its *.yaml and
+ * *.yml files, in lexical order); paths are processed in the order given.
+ * On any error returns NULL; every error is written to @diag (one
+ * "file:line:col: message" line each) and the first also to @err.
+ */
+struct te_ruleset *te_ruleset_load(const char *const *paths, size_t npaths, FILE *diag,
+				   struct te_rl_error *err);
+void te_ruleset_free(struct te_ruleset *rs);
+
+size_t te_ruleset_count(const struct te_ruleset *rs);
+struct te_rule *te_ruleset_rule(struct te_ruleset *rs, size_t i);
+struct te_rule *te_ruleset_find(struct te_ruleset *rs, const char *id_or_name);
+size_t te_ruleset_enabled_count(const struct te_ruleset *rs);
+/* Enable/disable by id; -ENOENT when no such rule.  Re-indexes. */
+int te_ruleset_set_enabled(struct te_ruleset *rs, const char *id, bool enabled);
+/* Union of the event types of the enabled rules. */
+void te_ruleset_events(const struct te_ruleset *rs, bool out[TE_EV_MAX]);
+
+typedef void (*te_match_fn)(void *ctx, struct te_rule *rule, const struct te_rule_event *ev);
+/*
+ * Evaluate the enabled rules that can match ev->desc->id (only those: the
+ * index), in load order; call @fn for each match and count its hit.
+ * Returns the number of matches.
+ */
+unsigned te_ruleset_match(struct te_ruleset *rs, const struct te_rule_event *ev,
+			  te_match_fn fn, void *ctx);
