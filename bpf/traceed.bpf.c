@@ -1463,7 +1463,10 @@ TE_SYSCALL(open, 3, TE_EV_OPEN)
 
 TE_SYSCALL(openat, 4, TE_EV_OPENAT)
 {
-
+	SINT(0, a->args[0]);
+	rec_open_path(1, ret, (int)a->args[0], a->args[1]);
+	U64(2, (int)a->args[2]);
+	U64(3, a->args[3]);
 }
 
 TE_SYSCALL(openat2, 4, TE_EV_OPENAT2)
