@@ -87,7 +87,19 @@ static int on_record(void *ctx, void *data, size_t size)
 	te_rule_event_from_event(&re, c->arena, &ev, c->pt, NULL, "", c->out.hostname);
 	proc = te_rule_event_track(c->pt, &re);
 	if (proc) {
-		container = te_proctree_container(c->pt, proc, ev.hdr.cgroup_id);
+		/*
+		 * Container id: inherited at fork, re-read at exec (runtimes move
+		 * a container's first process into its cgroup before exec), and
+		 * looked up by cgroup v2 id when the task has a cgroup of its
+		 * own.  Id 1 is the v2 root — every task on a cgroup v1 or
+		 * hybrid host — and says nothing, so it is never a cache key.
+		 */
+		uint64_t cgid = ev.hdr.cgroup_id > 1 ? ev.hdr.cgroup_id : 0;
+
+		if (cgid || ev.hdr.event_id == TE_EV_SCHED_PROCESS_EXEC)
+			container = te_proctree_container(c->pt, proc, cgid);
+		else
+			container = proc->container_id;
 		re.proc = proc;
 		re.exe = proc->exe ? proc->exe : "";
 		re.cmdline = proc->cmdline ? proc->cmdline : "";
@@ -117,7 +129,9 @@ static int on_record(void *ctx, void *data, size_t size)
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	/* SA_RESTART: a signal must not cut a write to stdout in the middle of
+	 * a line (epoll_wait still returns EINTR, which ends the loop). */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

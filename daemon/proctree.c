@@ -635,6 +635,93 @@ static const char *proc_root(const struct te_proctree *pt)
 	return pt->proc_root ? pt->proc_root : "/proc";
 }
 
+/*
+ * cgroup v2 ids are the inode numbers of the cgroup directories, so the
+ * cgroup of an event can be found by looking for that inode under the
+ * cgroup2 mount.  Unlike /proc/PID/cgroup this does not race with the
+ * process's exit: a short-lived process in a container (a `mount` run by
+ * an escape script) is attributed even when it is gone before we look.
+ */
+static bool cgroup2_mount(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - FSTYPE SOURCE SUPER" */
+		char mnt[512], *dash = strstr(line, " - ");
+
+		if (!dash || strncmp(dash + 3, "cgroup2 ", 8) != 0)
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1 && strlen(mnt) < len) {
+			strcpy(out, mnt);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+#define CGROUP_WALK_DEPTH 32
+#define CGROUP_WALK_ENTRIES 50000
+
+/* Depth-first search below @dfd (whose path relative to the mount is
+ * @rel, of @rel_len bytes) for the directory with inode @id. */
+static bool cgroup_find(int dfd, uint64_t id, char *rel, size_t rel_len, size_t cap,
+			unsigned depth, unsigned *budget)
+{
+	DIR *d;
+	struct dirent *de;
+	bool found = false;
+
+	if (depth > CGROUP_WALK_DEPTH)
+		return false;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return false;
+	}
+	while (!found && (de = readdir(d))) {
+		size_t n;
+		int sub;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' || (*budget)-- == 0)
+			continue;
+		n = strlen(de->d_name);
+		if (rel_len + 1 + n + 1 > cap)
+			continue;
+		rel[rel_len] = '/';
+		memcpy(rel + rel_len + 1, de->d_name, n + 1);
+		if (de->d_ino == id)
+			return closedir(d), true;
+		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sub >= 0)
+			found = cgroup_find(sub, id, rel, rel_len + 1 + n, cap, depth + 1, budget);
+	}
+	if (!found)
+		rel[rel_len] = '\0';
+	closedir(d);
+	return found;
+}
+
+static bool cgroup_path_by_id(uint64_t id, char *rel, size_t cap)
+{
+	char mnt[512];
+	unsigned budget = CGROUP_WALK_ENTRIES;
+	int dfd;
+
+	if (!cgroup2_mount(mnt, sizeof(mnt)))
+		return false;
+	dfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return false;
+	rel[0] = '\0';
+	return cgroup_find(dfd, id, rel, 0, cap, 0, &budget);
+}
+
 const char *te_proctree_container(struct te_proctree *pt, struct te_proc *p, uint64_t cgroup_id)
 {
 	struct cg_slot *slot = NULL;
@@ -657,6 +744,16 @@ const char *te_proctree_container(struct te_proctree *pt, struct te_proc *p, uin
 	}
 	if (!p)
 		return "";
+
+	/* The real host only: a fake proc root in tests has no cgroupfs. */
+	if (cgroup_id > 1 && strcmp(proc_root(pt), "/proc") == 0 &&
+	    cgroup_path_by_id(cgroup_id, path, sizeof(path))) {
+		te_container_id_from_cgroup(path, id);
+		memcpy(p->container_id, id, sizeof(id));
+		memcpy(slot->id, id, sizeof(id));
+		slot->cgroup_id = cgroup_id;
+		return p->container_id;
+	}
 
 	snprintf(path, sizeof(path), "%s/%u", proc_root(pt), p->pid);
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

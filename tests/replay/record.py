@@ -67,6 +67,7 @@ EDITS = {
     'TRC-103': lambda evs: set_exe(only_trigger(evs), '/usr/bin/gdb', 'gdb'),
     'TRC-1017': lambda evs: set_exe(only_trigger(evs), '/usr/lib/systemd/systemd-udevd', 'systemd-udevd'),
     'TRC-1025': lambda evs: set_exe(only_trigger(evs), '/usr/bin/gdb', 'gdb'),
+    'TRC-1023': lambda evs: set_exe(only_trigger(evs), '/usr/bin/gdb', 'gdb'),
     'TRD-2002': lambda evs: set_exe(only_trigger(evs), '/usr/bin/strace', 'strace'),
     'TRD-2001': lambda evs: [dict(e, processName='sshd') for e in evs],
 }

@@ -19,7 +19,9 @@
  *
  * Prints "pid=N" first, then KEY=VALUE lines the harness checks.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>

@@ -198,8 +198,8 @@ CASES = [
     Case('TRC-1023', OPEN,
          '{RT} procmem-read',
          lambda e: e['eventName'] in OPEN and (arg(e, 'pathname') or '').endswith('/mem')
-         and arg(e, 'pathname') != '/proc/self/mem',
-         miss=['{PY} -c "open(\'/proc/self/mem\', \'rb\').close()"']),
+         and 'O_RDONLY' in (arg(e, 'flags') or ''),
+         miss=['{PY} -c "open(\'/proc/self/maps\', \'rb\').close()"', '{RT} procmem-write']),
     Case('TRC-1024', OPEN,
          '{RT} procmem-write',
          lambda e: e['eventName'] in OPEN and (arg(e, 'pathname') or '').endswith('/mem')
