@@ -14,10 +14,12 @@
  *
  * Only tracepoints are used (syscalls:sys_enter_X/sys_exit_X, tp_btf sched
  * events): kprobes, fentry and BPF-LSM are not available on the target
- * machines.  Each syscall event that needs its arguments at exit stashes them
- * at sys_enter (keyed by tid) and emits the record at sys_exit with the
- * return value.  User-space pointers are read at exit, when the kernel has
- * already faulted their pages in.
+ * machines.  A syscall event is one sys_exit program: it takes the
+ * arguments from the user registers saved at syscall entry and emits the
+ * record with the return value.  Only events that need state from before
+ * the call (mprotect, the exec events) also run at sys_enter and carry it to
+ * the exit in task-local storage.  User-space pointers are read at exit,
+ * when the kernel has already faulted their pages in.
  *
  * Global (non-static __noinline) helpers only take scalars: the verifier
  * refuses kernel pointers as arguments of global functions, so kernel
@@ -30,12 +32,6 @@
 
 #include "traceed.h"
 
-/*
- * Turns a kernel address into a read-only BTF pointer: its fields are then
- * plain loads (exception-handled, like every PTR_TO_BTF_ID load) instead of
- * bpf_probe_read_kernel calls.  The verifier replaces the call by a move.
- */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -758,9 +754,13 @@ __noinline int path_walk(__u64 path_ptr)
 	ps = bpf_map_lookup_elem(&path_buf, &zero);
 	if (!ps || !path_ptr)
 		return -1;
-	p = bpf_rdonly_cast((void *)path_ptr, bpf_core_type_id_kernel(struct path));
-	d = p->dentry;
-	vfsmnt = p->mnt;
+	/*
+	 * Probe reads, not bpf_rdonly_cast() direct loads: that kfunc needs
+	 * Linux 6.2 and Debian 12 ships 6.1; it saved about 20 ns per path.
+	 */
+	p = (struct path *)path_ptr;
+	d = BPF_CORE_READ(p, dentry);
+	vfsmnt = BPF_CORE_READ(p, mnt);
 	if (!d || !vfsmnt)
 		return -1;
 	ps->truncated = 0;
@@ -771,27 +771,26 @@ __noinline int path_walk(__u64 path_ptr)
 	 * iteration would be a new state for the verifier.
 	 */
 	ps->pos = TE_MAX_STR;
-	mnt = bpf_rdonly_cast((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt),
-			      bpf_core_type_id_kernel(struct mount));
-	mnt_parent = mnt->mnt_parent;
+	mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+	mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 
 	for (int i = 0; i < PATH_COMPONENTS; i++) {
-		struct dentry *root = vfsmnt->mnt_root;
-		struct dentry *parent = d->d_parent;
+		struct dentry *root = BPF_CORE_READ(vfsmnt, mnt_root);
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
 		const unsigned char *name;
 		__u32 len, pos;
 
 		if (d == root) {
 			if (mnt == mnt_parent)
 				break; /* root of the mount namespace */
-			d = mnt->mnt_mountpoint;
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = mnt_parent;
-			mnt_parent = mnt->mnt_parent;
-			vfsmnt = &mnt->mnt;
+			mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+			vfsmnt = (struct vfsmount *)((void *)mnt + bpf_core_field_offset(struct mount, mnt));
 			continue;
 		}
-		name = d->d_name.name;
-		len = d->d_name.len;
+		name = BPF_CORE_READ(d, d_name.name);
+		len = BPF_CORE_READ(d, d_name.len);
 		if (!name)
 			break;
 		if (d == parent) {

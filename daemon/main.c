@@ -133,6 +133,13 @@ int main(int argc, char **argv)
 	case TE_MODE_FOREGROUND: {
 		struct te_ruleset *rs = NULL;
 
+		char why[160];
+
+		/* Say what is missing before anything else can fail. */
+		if (!te_have_bpf_privileges(why, sizeof(why))) {
+			fprintf(stderr, "traceed: %s\n", why);
+			return 1;
+		}
 		/* Event mode (--events) loads rules only when asked to. */
 		if (!cli.events_given || cli.nrule_paths) {
 			rs = load_rules(&cli);

@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
     build-essential meson ninja-build pkg-config \
-    clang llvm bpftool \
+    clang llvm bpftool libclang-rt-14-dev \
     libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libyaml-dev \
     libcmocka-dev libjson-c-dev \
     python3 util-linux
