@@ -10,6 +10,7 @@ struct te_engine {
 	struct strbuf line;        /* the detection being written */
 	struct strbuf event;       /* the matched event's JSON */
 	uint64_t matches, emitted;
+	uint64_t suppressed_before;  /* repeats counted by earlier rule sets */
 	/* per te_engine_process call */
 	te_event_json_fn event_json;
 	void *event_ctx;
@@ -43,6 +44,19 @@ void te_engine_free(struct te_engine *e)
 	sb_free(&e->line);
 	sb_free(&e->event);
 	free(e);
+}
+
+int te_engine_set_ruleset(struct te_engine *e, struct te_ruleset *rs)
+{
+	struct te_detector *fresh = te_detector_new(e->opts.dedup_window_ns);
+
+	if (!fresh)
+		return -1;
+	e->suppressed_before += te_detector_suppressed_total(e->dedup);
+	te_detector_free(e->dedup);
+	e->dedup = fresh;
+	e->rs = rs;
+	return 0;
 }
 
 static void on_match(void *ctx, struct te_rule *rule, const struct te_rule_event *re)
@@ -95,5 +109,5 @@ uint64_t te_engine_emitted(const struct te_engine *e)
 
 uint64_t te_engine_suppressed(const struct te_engine *e)
 {
-	return te_detector_suppressed_total(e->dedup);
+	return e->suppressed_before + te_detector_suppressed_total(e->dedup);
 }

@@ -29,6 +29,9 @@ typedef void (*te_event_json_fn)(void *ctx, struct strbuf *sb);
 
 struct te_engine *te_engine_new(struct te_ruleset *rs, const struct te_engine_opts *opts);
 void te_engine_free(struct te_engine *e);
+/* Use @rs from now on (a reload); forgets the de-duplication state, whose
+ * keys are the old set's rules. */
+int te_engine_set_ruleset(struct te_engine *e, struct te_ruleset *rs);
 /* Match one event; returns the detections written. */
 unsigned te_engine_process(struct te_engine *e, const struct te_rule_event *re,
 			   te_event_json_fn event_json, void *ctx);

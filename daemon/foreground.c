@@ -15,6 +15,7 @@
 #include "output.h"
 #include "proctree.h"
 #include "rule_event.h"
+#include "rule_paths.h"
 #include "strbuf.h"
 
 #define PROCTREE_CAPACITY 65536
@@ -33,12 +34,14 @@ struct fg_ctx {
 	uint64_t malformed;  /* records the decoder rejected */
 };
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 /* CLOCK_REALTIME - CLOCK_BOOTTIME: turns the kernel's boot timestamps into
@@ -136,7 +139,52 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* What the kernel must send: the printed events and what the enabled rules
+ * need (@reported), plus lifecycle events for the process tree (@wanted). */
+static void compute_wanted(const struct te_cli *cli, struct te_ruleset *rs,
+			   bool wanted[TE_EV_MAX], bool reported[TE_EV_MAX])
+{
+	memset(wanted, 0, sizeof(bool) * TE_EV_MAX);
+	if (cli->events_given)
+		memcpy(wanted, cli->selected, sizeof(bool) * TE_EV_MAX);
+	if (rs) {
+		bool rule_events[TE_EV_MAX];
+
+		te_ruleset_events(rs, rule_events);
+		for (int id = 0; id < TE_EV_MAX; id++)
+			wanted[id] = wanted[id] || rule_events[id];
+	}
+	memcpy(reported, wanted, sizeof(bool) * TE_EV_MAX);
+	wanted[TE_EV_SCHED_PROCESS_FORK] = wanted[TE_EV_SCHED_PROCESS_EXEC] =
+		wanted[TE_EV_SCHED_PROCESS_EXIT] = true;
+}
+
+/*
+ * SIGHUP: load the rule files again and swap the whole set in, with the
+ * kernel's selection following; on any error keep the running set.
+ */
+static struct te_ruleset *reload_rules(const struct te_cli *cli, struct te_loader *loader,
+				       struct te_engine *engine, struct te_ruleset *old)
+{
+	bool wanted[TE_EV_MAX], reported[TE_EV_MAX];
+	struct te_ruleset *rs = te_rules_load(cli->rule_paths, cli->nrule_paths);
+
+	if (!rs || te_engine_set_ruleset(engine, rs) < 0) {
+		te_ruleset_free(rs);
+		fprintf(stderr, "traceed: reload failed; still running the previous %zu rules\n",
+			te_ruleset_count(old));
+		return old;
+	}
+	compute_wanted(cli, rs, wanted, reported);
+	te_loader_select(loader, wanted);
+	te_ruleset_free(old);
+	fprintf(stderr, "traceed: reloaded: %zu of %zu rules enabled\n",
+		te_ruleset_enabled_count(rs), te_ruleset_count(rs));
+	return rs;
 }
 
 int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
@@ -152,24 +200,23 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 
 	if (!te_have_bpf_privileges(why, sizeof(why))) {
 		fprintf(stderr, "traceed: %s\n", why);
+		te_ruleset_free(rs);
 		return 1;
 	}
 	gethostname(hostname, sizeof(hostname) - 1);
 	c.out.hostname = hostname;
 	sb_init(&c.sb);
 	c.pt = te_proctree_new(PROCTREE_CAPACITY);
-	if (!c.pt) {
+	c.arena = calloc(1, sizeof(*c.arena));
+	if (!c.pt || !c.arena) {
 		fprintf(stderr, "traceed: out of memory\n");
+		te_proctree_free(c.pt);
+		free(c.arena);
+		te_ruleset_free(rs);
 		return 1;
 	}
 	install_signals();
 
-	c.arena = calloc(1, sizeof(*c.arena));
-	if (!c.arena) {
-		fprintf(stderr, "traceed: out of memory\n");
-		te_proctree_free(c.pt);
-		return 1;
-	}
 	if (rs) {
 		struct te_engine_opts eo = {
 			.json = cli->output == TE_OUT_JSON,
@@ -182,26 +229,14 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 			fprintf(stderr, "traceed: out of memory\n");
 			free(c.arena);
 			te_proctree_free(c.pt);
+			te_ruleset_free(rs);
 			return 1;
 		}
 	}
 
-	/* What the kernel sends: the printed events and what the enabled rules
-	 * need; the process tree needs lifecycle events even when neither does. */
-	memset(wanted, 0, sizeof(wanted));
-	if (cli->events_given)
-		memcpy(wanted, cli->selected, sizeof(wanted));
-	if (rs) {
-		bool rule_events[TE_EV_MAX];
-
-		te_ruleset_events(rs, rule_events);
-		for (int id = 0; id < TE_EV_MAX; id++)
-			wanted[id] = wanted[id] || rule_events[id];
-	}
-	memcpy(reported, wanted, sizeof(reported));
-	wanted[TE_EV_SCHED_PROCESS_FORK] = wanted[TE_EV_SCHED_PROCESS_EXEC] =
-		wanted[TE_EV_SCHED_PROCESS_EXIT] = true;
+	compute_wanted(cli, rs, wanted, reported);
 	lo.wanted = wanted;
+	lo.load_all = rs != NULL; /* a reload may need other events */
 	lo.buffer_mib = cli->buffer_mib;
 	lo.btf_path = cli->btf_path;
 	lo.on_record = on_record;
@@ -211,6 +246,7 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 	if (err) {
 		te_loader_stop(&loader);
 		te_engine_free(c.engine);
+		te_ruleset_free(rs);
 		te_rule_arena_free(c.arena);
 		free(c.arena);
 		te_proctree_free(c.pt);
@@ -243,6 +279,10 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 	fflush(stdout);
 
 	while (!stop_requested) {
+		if (reload_requested && rs) {
+			reload_requested = 0;
+			rs = reload_rules(cli, &loader, c.engine, rs);
+		}
 		c.boot_to_wall_ns = boot_to_wall();
 		err = te_loader_poll(&loader, POLL_MS);
 		if (err < 0 && err != -EINTR) {
@@ -270,6 +310,7 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 
 	te_loader_stop(&loader);
 	te_engine_free(c.engine);
+	te_ruleset_free(rs);
 	te_rule_arena_free(c.arena);
 	free(c.arena);
 	te_proctree_free(c.pt);

@@ -99,12 +99,15 @@ int te_loader_start(struct te_loader *l, const struct te_loader_opts *opts)
 	l->skel->rodata->wakeup_bytes = (__u32)(ring_bytes / 8);
 	bpf_map__set_max_entries(l->skel->maps.events, ring_bytes);
 
-	for (int id = 0; id < TE_EV_MAX; id++)
-		l->kernel_wanted[id] = opts->wanted[id] && l->features.ev[id].available;
-
+	/*
+	 * Load what may be attached: the wanted events' programs, or with
+	 * load_all every available one, so that a reload can attach programs
+	 * for events the new rules need without reloading the object.
+	 */
 	bpf_object__for_each_program(prog, l->skel->obj) {
 		int id = te_prog_event(prog);
-		bool load = id >= 0 && l->kernel_wanted[id];
+		bool load = id >= 0 && l->features.ev[id].available &&
+			    (opts->load_all || opts->wanted[id]);
 
 		bpf_program__set_autoload(prog, load);
 		nprogs += load;
@@ -122,52 +125,117 @@ int te_loader_start(struct te_loader *l, const struct te_loader_opts *opts)
 		return err;
 	}
 
-	/* Attach one by one: a hook that fails disables its event, not traceed. */
+	l->progs = calloc(nprogs, sizeof(*l->progs));
 	l->links = calloc(nprogs, sizeof(*l->links));
-	if (!l->links)
+	l->prog_event = calloc(nprogs, sizeof(*l->prog_event));
+	if (!l->progs || !l->links || !l->prog_event)
 		return -ENOMEM;
 	bpf_object__for_each_program(prog, l->skel->obj) {
-		int id = te_prog_event(prog);
-		struct bpf_link *link;
-
 		if (!bpf_program__autoload(prog))
 			continue;
-		link = bpf_program__attach(prog);
-		if (!link) {
-			err = -errno;
-			fprintf(stderr, "traceed: attaching %s failed: %s; event %s disabled\n",
-				bpf_program__section_name(prog), strerror(-err),
-				te_event_by_id((uint32_t)id)->name);
-			l->kernel_wanted[id] = false;
-			l->features.ev[id].available = false;
-			snprintf(l->features.ev[id].reason, sizeof(l->features.ev[id].reason),
-				 "attaching %s failed: %s", bpf_program__section_name(prog),
-				 strerror(-err));
-			continue;
-		}
-		l->links[l->nlinks++] = link;
+		l->progs[l->nprogs] = prog;
+		l->prog_event[l->nprogs] = te_prog_event(prog);
+		l->nprogs++;
 	}
 
-	/* Only now tell the programs what to send: no half-attached event
-	 * (an enter without its exit) ever produces records. */
-	for (int id = 0; id < TE_EV_MAX; id++) {
-		__u32 key = (__u32)id, on = 1;
-
-		if (!l->kernel_wanted[id])
-			continue;
-		err = bpf_map__update_elem(l->skel->maps.wanted, &key, sizeof(key), &on, sizeof(on), 0);
-		if (err) {
-			fprintf(stderr, "traceed: selecting event %d failed: %s\n", id, strerror(-err));
-			return err;
-		}
-		l->nattached_events++;
-	}
+	err = te_loader_select(l, opts->wanted);
+	if (err)
+		return err;
 
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), opts->on_record, opts->ctx, NULL);
 	if (!l->rb) {
 		err = -errno;
 		fprintf(stderr, "traceed: ring buffer setup failed: %s\n", strerror(-err));
 		return err;
+	}
+	return 0;
+}
+
+/* Detach the programs of event @id. */
+static void detach_event(struct te_loader *l, int id)
+{
+	for (unsigned i = 0; i < l->nprogs; i++) {
+		if (l->prog_event[i] != id || !l->links[i])
+			continue;
+		bpf_link__destroy(l->links[i]);
+		l->links[i] = NULL;
+		l->nlinks--;
+	}
+}
+
+/* Attach every program of event @id; all or none. */
+static int attach_event(struct te_loader *l, int id)
+{
+	for (unsigned i = 0; i < l->nprogs; i++) {
+		struct bpf_link *link;
+		int err;
+
+		if (l->prog_event[i] != id || l->links[i])
+			continue;
+		link = bpf_program__attach(l->progs[i]);
+		if (!link) {
+			err = -errno;
+			fprintf(stderr, "traceed: attaching %s failed: %s; event %s disabled\n",
+				bpf_program__section_name(l->progs[i]), strerror(-err),
+				te_event_by_id((uint32_t)id)->name);
+			l->features.ev[id].available = false;
+			snprintf(l->features.ev[id].reason, sizeof(l->features.ev[id].reason),
+				 "attaching %s failed: %s", bpf_program__section_name(l->progs[i]),
+				 strerror(-err));
+			detach_event(l, id);
+			return err;
+		}
+		l->links[i] = link;
+		l->nlinks++;
+	}
+	return 0;
+}
+
+static bool event_loaded(const struct te_loader *l, int id)
+{
+	for (unsigned i = 0; i < l->nprogs; i++)
+		if (l->prog_event[i] == id)
+			return true;
+	return false;
+}
+
+int te_loader_select(struct te_loader *l, const bool wanted[TE_EV_MAX])
+{
+	int err;
+
+	for (int id = 0; id < TE_EV_MAX; id++) {
+		__u32 key = (__u32)id, on = 1, off = 0;
+		bool want = wanted[id] && l->features.ev[id].available;
+
+		if (want == l->kernel_wanted[id])
+			continue;
+		if (!want) {
+			/* Stop sending before detaching: no record of an event
+			 * whose exit side is already gone. */
+			bpf_map__update_elem(l->skel->maps.wanted, &key, sizeof(key), &off,
+					     sizeof(off), 0);
+			detach_event(l, id);
+			l->kernel_wanted[id] = false;
+			l->nattached_events--;
+			continue;
+		}
+		if (!event_loaded(l, id)) {
+			fprintf(stderr, "traceed: event %s was not loaded at start; restart traceed "
+					"to trace it\n", te_event_by_id((uint32_t)id)->name);
+			continue;
+		}
+		/* A hook that fails disables its event, not traceed. */
+		if (attach_event(l, id) < 0)
+			continue;
+		/* Only now tell the programs to send: every hook is in place. */
+		err = bpf_map__update_elem(l->skel->maps.wanted, &key, sizeof(key), &on, sizeof(on), 0);
+		if (err) {
+			fprintf(stderr, "traceed: selecting event %d failed: %s\n", id, strerror(-err));
+			detach_event(l, id);
+			return err;
+		}
+		l->kernel_wanted[id] = true;
+		l->nattached_events++;
 	}
 	return 0;
 }
@@ -205,9 +273,11 @@ uint64_t te_loader_stat(struct te_loader *l, enum te_stat which)
 void te_loader_stop(struct te_loader *l)
 {
 	ring_buffer__free(l->rb);
-	for (unsigned i = 0; i < l->nlinks; i++)
+	for (unsigned i = 0; i < l->nprogs; i++)
 		bpf_link__destroy(l->links[i]);
 	free(l->links);
+	free(l->progs);
+	free(l->prog_event);
 	traceed_bpf__destroy(l->skel);
 	memset(l, 0, sizeof(*l));
 }

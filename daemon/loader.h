@@ -17,11 +17,16 @@ struct bpf_link;
 
 typedef int (*te_record_fn)(void *ctx, void *data, size_t size);
 
+struct bpf_program;
+
 struct te_loader {
 	struct traceed_bpf *skel;
 	struct ring_buffer *rb;
-	struct bpf_link **links;
-	unsigned nlinks;
+	struct bpf_program **progs;  /* the loaded programs */
+	struct bpf_link **links;     /* [i]: link of progs[i], NULL when detached */
+	int *prog_event;             /* [i]: event of progs[i] */
+	unsigned nprogs;
+	unsigned nlinks;             /* programs attached */
 	unsigned nattached_events;
 	struct te_features features;
 	bool kernel_wanted[TE_EV_MAX]; /* what the kernel is asked to send */
@@ -29,6 +34,8 @@ struct te_loader {
 
 struct te_loader_opts {
 	const bool *wanted;        /* [TE_EV_MAX] events user space needs */
+	bool load_all;             /* load every available program, so that
+				      te_loader_select can add events later */
 	unsigned buffer_mib;
 	const char *btf_path;
 	te_record_fn on_record;
@@ -45,6 +52,12 @@ bool te_have_bpf_privileges(char *why, size_t whylen);
 int te_loader_probe(const char *btf_path, struct te_features *f);
 
 int te_loader_start(struct te_loader *l, const struct te_loader_opts *opts);
+/*
+ * Change the events the kernel sends: attach the programs of newly wanted
+ * events (loaded at start), detach those no longer wanted.  An event whose
+ * hook fails to attach is disabled and reported, the rest go on.
+ */
+int te_loader_select(struct te_loader *l, const bool wanted[TE_EV_MAX]);
 /* Wait up to @timeout_ms for records and hand them all to on_record. */
 int te_loader_poll(struct te_loader *l, int timeout_ms);
 /* Kernel counters summed over CPUs (enum te_stat). */

@@ -2,7 +2,6 @@
 /* traceed: entry point.  Parses the command line and runs the mode asked. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -12,42 +11,12 @@
 #include "loader.h"
 #include "probe.h"
 #include "replay.h"
+#include "rule_paths.h"
 #include "rule_set.h"
-
-/*
- * The rule paths: --rules (or --validate's paths) when given, else the
- * shipped rules then the administrator's rules.d, whichever exist.
- */
-static struct te_ruleset *load_rules(const struct te_cli *cli)
-{
-	const char *defaults[] = { TRACEED_RULES_DIR, TRACEED_RULES_D };
-	const char *paths[2];
-	const char *const *use = cli->rule_paths;
-	size_t n = cli->nrule_paths;
-	struct te_rl_error err;
-	struct te_ruleset *rs;
-	struct stat st;
-
-	if (n == 0) {
-		for (size_t i = 0; i < 2; i++)
-			if (stat(defaults[i], &st) == 0)
-				paths[n++] = defaults[i];
-		if (n == 0) {
-			fprintf(stderr, "traceed: no rules: neither %s nor %s exists; use --rules PATH\n",
-				TRACEED_RULES_DIR, TRACEED_RULES_D);
-			return NULL;
-		}
-		use = paths;
-	}
-	rs = te_ruleset_load(use, n, stderr, &err);
-	if (!rs)
-		fprintf(stderr, "traceed: the rules were not loaded (errors above)\n");
-	return rs;
-}
 
 static int run_replay(const struct te_cli *cli)
 {
-	struct te_ruleset *rs = load_rules(cli);
+	struct te_ruleset *rs = te_rules_load(cli->rule_paths, cli->nrule_paths);
 	struct te_engine_opts eo = {
 		.json = cli->output == TE_OUT_JSON,
 		.dedup_window_ns = (uint64_t)cli->dedup_window_ms * 1000000u,
@@ -75,7 +44,7 @@ static int run_replay(const struct te_cli *cli)
 
 static int run_validate(const struct te_cli *cli)
 {
-	struct te_ruleset *rs = load_rules(cli);
+	struct te_ruleset *rs = te_rules_load(cli->rule_paths, cli->nrule_paths);
 
 	if (!rs)
 		return 1;
@@ -142,13 +111,12 @@ int main(int argc, char **argv)
 		}
 		/* Event mode (--events) loads rules only when asked to. */
 		if (!cli.events_given || cli.nrule_paths) {
-			rs = load_rules(&cli);
+			rs = te_rules_load(cli.rule_paths, cli.nrule_paths);
 			if (!rs)
 				return 1;
 		}
-		ret = te_foreground_run(&cli, rs);
-		te_ruleset_free(rs);
-		return ret;
+		/* the foreground owns the rule set: a reload replaces it */
+		return te_foreground_run(&cli, rs);
 	}
 	default:
 		return 2;

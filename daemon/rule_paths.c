@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "rule_paths.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+
+struct te_ruleset *te_rules_load(const char *const *paths, size_t n)
+{
+	const char *defaults[] = { TRACEED_RULES_DIR, TRACEED_RULES_D };
+	const char *found[2];
+	struct te_rl_error err;
+	struct te_ruleset *rs;
+	struct stat st;
+
+	if (n == 0) {
+		for (size_t i = 0; i < 2; i++)
+			if (stat(defaults[i], &st) == 0)
+				found[n++] = defaults[i];
+		if (n == 0) {
+			fprintf(stderr, "traceed: no rules: neither %s nor %s exists; use --rules PATH\n",
+				TRACEED_RULES_DIR, TRACEED_RULES_D);
+			return NULL;
+		}
+		paths = found;
+	}
+	rs = te_ruleset_load(paths, n, stderr, &err);
+	if (!rs)
+		fprintf(stderr, "traceed: the rules were not loaded (errors above)\n");
+	return rs;
+}
