@@ -57,6 +57,11 @@ struct rl_node {
 	struct rl_lit *lits;    /* one for binary operators, the items for in/pmatch */
 	size_t nlits;
 	struct rl_index *idx;   /* NULL: scan lits */
+	uint64_t lenmask;       /* in, pmatch: bit min(len, 63) of each item */
+	size_t glob_lit;        /* glob: length of the literal text it starts with */
+	/* Estimates for ordering the kids of and/or (rl_prepare). */
+	float cost;             /* relative cost of evaluating the node */
+	float pass;             /* probability that it is true */
 };
 
 struct te_expr {

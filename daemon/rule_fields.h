@@ -136,3 +136,33 @@ struct rl_users {
 int rl_users_load(struct rl_users *u, const char *path);
 void rl_users_free(struct rl_users *u);
 const char *rl_users_lookup(const struct rl_users *u, uint32_t uid);
+
+/* ---- used by rule_set.c (rule_eval.c) ---- */
+struct te_expr;
+/* Evaluate with a caller-provided scratch (shared by the rules of one
+ * te_ruleset_match call: the ancestor walk is done once per event). */
+bool rl_eval(const struct te_expr *e, const struct te_rule_event *ev, struct rl_scratch *s);
+
+/*
+ * Prefilter keys (rule_set.c).  For an event type, a set of text tests
+ * of which at least one holds whenever the condition does: "field equals
+ * S" (EXACT), "field starts with S" (PREFIX), "field equals S or starts
+ * with S/" (PATH).  all = true when no such set is known (the rule must
+ * always be evaluated); all = false and n = 0 when the condition can never
+ * hold on the event type.  Keys point into the expression.
+ */
+enum rl_fkey_kind { RL_FKEY_EXACT, RL_FKEY_PREFIX, RL_FKEY_PATH };
+struct rl_fkey {
+	const struct rl_field *field;
+	enum rl_fkey_kind kind;
+	const char *s;
+	size_t len;
+};
+struct rl_fkeys {
+	struct rl_fkey *v;
+	size_t n, cap;
+	bool all;
+};
+int rl_expr_keys(const struct te_expr *e, const struct te_event_desc *d, struct rl_fkeys *out);
+/* Is the field's value the same on every event of type @d for a and b? */
+bool rl_field_same(const struct rl_field *a, const struct rl_field *b, const struct te_event_desc *d);

@@ -22,6 +22,7 @@
 #include <yaml.h>
 
 #include "rule_loader.h"
+#include "grow.h"
 
 /* ---- diagnostics ------------------------------------------------------- */
 
@@ -822,15 +823,8 @@ static int engine_version(struct yctx *y, const yaml_node_t *v)
 
 static int push_item(struct rl_items *out, struct rl_item *it)
 {
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 64;
-		struct rl_item *v = realloc(out->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		out->v = v;
-		out->cap = cap;
-	}
+	if (te_grow((void **)&out->v, &out->cap, out->n, sizeof(*out->v), 64) < 0)
+		return -ENOMEM;
 	out->v[out->n++] = *it;
 	return 0;
 }

@@ -26,6 +26,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rule_fields.h"
+#include "grow.h"
 #include "rule_loader.h"
 #include "rule_set.h"
 
@@ -93,7 +95,11 @@ struct te_ruleset {
 	/* The index: rules able to match event e are idx[off[e] .. off[e+1]). */
 	uint32_t off[TE_EV_MAX + 1];
 	struct te_rule **idx;
+	/* Prefilter per event type (NULL: evaluate every indexed rule). */
+	struct evfilter *filt[TE_EV_MAX];
 };
+
+static void filters_free(struct te_ruleset *rs);
 
 static void rule_free(struct te_rule *r)
 {
@@ -121,6 +127,7 @@ void te_ruleset_free(struct te_ruleset *rs)
 		return;
 	for (size_t i = 0; i < rs->n; i++)
 		rule_free(rs->rules[i]);
+	filters_free(rs);
 	free(rs->rules);
 	free(rs->idx);
 	if (rs->defs)
@@ -129,6 +136,241 @@ void te_ruleset_free(struct te_ruleset *rs)
 		free(rs->files[i]);
 	free(rs->files);
 	free(rs);
+}
+
+/* ---- prefilter ---------------------------------------------------------- */
+
+/*
+ * Most rules require, in a top-level conjunction, that some text field
+ * (fd.name, fd.filename, proc.name...) equals, starts with or lies under
+ * one of a few strings (rl_expr_keys).  Per event type, those strings are
+ * put in one hash table per field; a match looks the field's value up at
+ * the lengths the table has keys of, and evaluates only the rules with a
+ * hit plus those without keys, in load order.  Most events then cost a few
+ * lookups instead of an evaluation of every rule.
+ */
+#define FILT_MAXLEN 256        /* keys as long or longer: rule always evaluated */
+#define FILT_MAXWORDS 64       /* up to 4096 rules per event type */
+
+struct kentry {
+	const char *s;
+	uint32_t len;
+	uint8_t kind;          /* enum rl_fkey_kind */
+	uint32_t rule;         /* position in the event type's rule list */
+	uint64_t h;
+};
+
+struct kgroup {
+	const struct rl_field *field;
+	struct kentry *ents;
+	size_t nents, cap;
+	uint32_t *slots;       /* entry + 1; 0 empty */
+	size_t mask;
+	uint64_t lens[FILT_MAXLEN / 64];   /* lengths some key has */
+	uint64_t prefix[FILT_MAXLEN / 64]; /* lengths of PREFIX keys */
+	uint64_t path[FILT_MAXLEN / 64];   /* lengths of PATH keys */
+	size_t maxlen;
+};
+
+struct evfilter {
+	size_t nwords;
+	uint64_t *always;      /* rules without keys */
+	struct kgroup *groups;
+	size_t ngroups;
+};
+
+static inline uint64_t load8(const char *p, size_t n)
+{
+	uint64_t x = 0;
+
+	if (n >= 8)
+		memcpy(&x, p, 8);
+	else
+		for (size_t i = 0; i < n; i++)
+			x |= (uint64_t)(unsigned char)p[i] << (8 * i);
+	return x;
+}
+
+/* Constant time: the first and last 8 bytes and the length. */
+static inline uint64_t khash(const char *p, size_t n)
+{
+	uint64_t a = load8(p, n), b = n > 8 ? load8(p + n - 8, 8) : 0;
+	uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ n) * 0xff51afd7ed558ccdull;
+
+	return h ^ (h >> 29);
+}
+
+static void evfilter_free(struct evfilter *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->ngroups; i++) {
+		free(f->groups[i].ents);
+		free(f->groups[i].slots);
+	}
+	free(f->groups);
+	free(f->always);
+	free(f);
+}
+
+static int group_add(struct kgroup *g, const struct rl_fkey *k, uint32_t rule)
+{
+	if (te_grow((void **)&g->ents, &g->cap, g->nents, sizeof(*g->ents), 16) < 0)
+		return -ENOMEM;
+	g->ents[g->nents++] = (struct kentry){ k->s, (uint32_t)k->len, (uint8_t)k->kind, rule,
+					       khash(k->s, k->len) };
+	return 0;
+}
+
+static int group_finish(struct kgroup *g)
+{
+	size_t size = 16;
+
+	while (size < g->nents * 2)
+		size *= 2;
+	g->slots = calloc(size, sizeof(*g->slots));
+	if (!g->slots)
+		return -ENOMEM;
+	g->mask = size - 1;
+	for (size_t i = 0; i < g->nents; i++) {
+		const struct kentry *e = &g->ents[i];
+		size_t h = e->h & g->mask;
+
+		while (g->slots[h])
+			h = (h + 1) & g->mask;
+		g->slots[h] = (uint32_t)i + 1;
+		g->lens[e->len / 64] |= 1ull << (e->len % 64);
+		if (e->kind == RL_FKEY_PREFIX)
+			g->prefix[e->len / 64] |= 1ull << (e->len % 64);
+		if (e->kind == RL_FKEY_PATH)
+			g->path[e->len / 64] |= 1ull << (e->len % 64);
+		if (e->len > g->maxlen)
+			g->maxlen = e->len;
+	}
+	return 0;
+}
+
+/* Build the prefilter of event type @d over its rules idx[0..n). */
+static int evfilter_build(struct te_rule *const *idx, size_t n, const struct te_event_desc *d,
+			  struct evfilter **out)
+{
+	struct evfilter *f;
+	struct rl_fkeys k = { 0 };
+	int r = 0;
+
+	*out = NULL;
+	if (n == 0 || n > FILT_MAXWORDS * 64)
+		return 0;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->nwords = (n + 63) / 64;
+	f->always = calloc(f->nwords, sizeof(*f->always));
+	if (!f->always)
+		goto oom;
+	for (size_t i = 0; i < n; i++) {
+		bool always = false;
+
+		if (rl_expr_keys(idx[i]->cond, d, &k) < 0)
+			goto oom;
+		always = k.all;
+		for (size_t j = 0; j < k.n && !always; j++)
+			if (k.v[j].len >= FILT_MAXLEN)
+				always = true;
+		if (always) {
+			f->always[i / 64] |= 1ull << (i % 64);
+			continue;
+		}
+		for (size_t j = 0; j < k.n; j++) {
+			struct kgroup *g = NULL;
+
+			for (size_t x = 0; x < f->ngroups && !g; x++)
+				if (rl_field_same(f->groups[x].field, k.v[j].field, d))
+					g = &f->groups[x];
+			if (!g) {
+				struct kgroup *ng = realloc(f->groups,
+							    (f->ngroups + 1) * sizeof(*ng));
+
+				if (!ng)
+					goto oom;
+				f->groups = ng;
+				g = &f->groups[f->ngroups++];
+				memset(g, 0, sizeof(*g));
+				g->field = k.v[j].field;
+			}
+			if (group_add(g, &k.v[j], (uint32_t)i) < 0)
+				goto oom;
+		}
+	}
+	for (size_t x = 0; x < f->ngroups; x++)
+		if (group_finish(&f->groups[x]) < 0)
+			goto oom;
+	free(k.v);
+	*out = f;
+	return 0;
+oom:
+	r = -ENOMEM;
+	free(k.v);
+	evfilter_free(f);
+	return r;
+}
+
+static void probe_at(const struct kgroup *g, const char *p, size_t n, size_t L, uint64_t *cand)
+{
+	uint64_t h = khash(p, L);
+
+	for (size_t s = h & g->mask; g->slots[s]; s = (s + 1) & g->mask) {
+		const struct kentry *e = &g->ents[g->slots[s] - 1];
+
+		if (e->h != h || e->len != L)
+			continue;
+		if (e->kind == RL_FKEY_EXACT && L != n)
+			continue;
+		if (e->kind == RL_FKEY_PATH && L != n && p[L] != '/')
+			continue;
+		if (memcmp(e->s, p, L) == 0)
+			cand[e->rule / 64] |= 1ull << (e->rule % 64);
+	}
+}
+
+/* Set the bits of the rules whose keys in @g hold for the text p[0..n). */
+static void group_probe(const struct kgroup *g, const char *p, size_t n, uint64_t *cand)
+{
+	/* Below n, only PREFIX keys and PATH keys ending before a '/' can
+	 * hit; at n, every kind. */
+	size_t lim = n <= g->maxlen ? n : g->maxlen + 1; /* lengths below lim */
+
+	for (size_t w = 0; w * 64 < lim; w++) {
+		uint64_t bits = g->prefix[w], path = g->path[w];
+
+		if (w == lim / 64) { /* lengths < lim only */
+			bits &= (1ull << (lim % 64)) - 1;
+			path &= (1ull << (lim % 64)) - 1;
+		}
+		while (path) {
+			size_t L = w * 64 + (size_t)__builtin_ctzll(path);
+
+			path &= path - 1;
+			if (p[L] == '/')
+				bits |= 1ull << (L % 64);
+		}
+		while (bits) {
+			size_t L = w * 64 + (size_t)__builtin_ctzll(bits);
+
+			bits &= bits - 1;
+			probe_at(g, p, n, L, cand);
+		}
+	}
+	if (n <= g->maxlen && (g->lens[n / 64] >> (n % 64) & 1))
+		probe_at(g, p, n, n, cand);
+}
+
+static void filters_free(struct te_ruleset *rs)
+{
+	for (unsigned e = 0; e < TE_EV_MAX; e++) {
+		evfilter_free(rs->filt[e]);
+		rs->filt[e] = NULL;
+	}
 }
 
 /* Counting sort of the enabled rules by event: two passes, one array, and
@@ -160,6 +402,16 @@ static int reindex(struct te_ruleset *rs)
 				idx[pos[e]++] = rs->rules[i];
 	free(rs->idx);
 	rs->idx = idx;
+	/* The prefilters; an event type without one (out of memory, too many
+	 * rules) just has every rule evaluated. */
+	filters_free(rs);
+	for (e = 0; e < TE_EV_MAX; e++) {
+		const struct te_event_desc *d = te_event_by_id(e);
+
+		if (d && d->id == e)
+			(void)evfilter_build(&idx[rs->off[e]], rs->off[e + 1] - rs->off[e], d,
+					     &rs->filt[e]);
+	}
 	return 0;
 }
 
@@ -223,23 +475,60 @@ void te_ruleset_events(const struct te_ruleset *rs, bool out[TE_EV_MAX])
 				out[e] |= rs->rules[i]->events[e];
 }
 
+static unsigned match_one(struct te_rule *r, const struct te_rule_event *ev, struct rl_scratch *s,
+			  te_match_fn fn, void *ctx)
+{
+	if (!rl_eval(r->cond, ev, s))
+		return 0;
+	r->hits++;
+	if (fn)
+		fn(ctx, r, ev);
+	return 1;
+}
+
 unsigned te_ruleset_match(struct te_ruleset *rs, const struct te_rule_event *ev, te_match_fn fn,
 			  void *ctx)
 {
 	unsigned n = 0;
-	uint32_t id = ev->desc->id;
+	uint32_t id = ev->desc->id, base;
+	const struct evfilter *f;
+	uint64_t cand[FILT_MAXWORDS];
+	struct rl_scratch s;
 
 	if (id >= TE_EV_MAX)
 		return 0;
-	for (uint32_t i = rs->off[id]; i < rs->off[id + 1]; i++) {
-		struct te_rule *r = rs->idx[i];
+	base = rs->off[id];
+	rl_scratch_init(&s);
+	f = rs->filt[id];
+	if (!f) {
+		for (uint32_t i = base; i < rs->off[id + 1]; i++)
+			n += match_one(rs->idx[i], ev, &s, fn, ctx);
+		return n;
+	}
+	memcpy(cand, f->always, f->nwords * sizeof(*cand));
+	for (size_t g = 0; g < f->ngroups; g++) {
+		struct rl_val v;
 
-		if (!te_expr_eval(r->cond, ev))
-			continue;
-		r->hits++;
-		n++;
-		if (fn)
-			fn(ctx, r, ev);
+		rl_field_get(f->groups[g].field, ev, &s, &v);
+		if (v.type == TE_RV_STR) {
+			group_probe(&f->groups[g], v.str, v.len, cand);
+		} else if (v.type != TE_RV_NONE) {
+			/* not text after all (a mixed-type argument): no
+			 * conclusion, evaluate everything */
+			memset(cand, 0xff, f->nwords * sizeof(*cand));
+			break;
+		}
+	}
+	for (size_t w = 0; w < f->nwords; w++) {
+		uint64_t bits = cand[w];
+
+		while (bits) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
+
+			bits &= bits - 1;
+			if (base + i < rs->off[id + 1])
+				n += match_one(rs->idx[base + i], ev, &s, fn, ctx);
+		}
 	}
 	return n;
 }

@@ -326,6 +326,52 @@ static void test_precedence(void **state)
 
 /* ---- operators --------------------------------------------------------- */
 
+/*
+ * The fast paths of the operators (contains without memmem, glob's literal
+ * start, the length masks of in and pmatch) and the reordering of and/or
+ * operands by cost must not change a result.
+ */
+static void test_ops_fast_paths(void **state)
+{
+	struct te_rule_event ev;
+
+	(void)state;
+	ev_openat(&ev);
+	/* fd.name is /etc/shadow */
+	T("fd.name contains /", &ev);
+	T("fd.name contains /etc/shadow", &ev);
+	F("fd.name contains /etc/shadow/", &ev);
+	T("fd.name contains w", &ev);
+	T("fd.name contains dow", &ev);
+	T("fd.name contains ''", &ev);
+	F("fd.name contains wx", &ev);
+	F("fd.name contains 'sd'", &ev);
+	arg_str(&ev, "pathname", "/aaaab/aab/some/quite/long/path/with/a/needle-longer-than-16-bytes/x");
+	T("fd.name contains aab/", &ev);
+	T("fd.name contains a/needle-longer-than-16-bytes/", &ev);
+	F("fd.name contains a/needle-longer-than-16-bytes/y", &ev);
+	T("fd.name contains 'h/with/a/needle-longer-than-16-bytes/x'", &ev);
+	T("fd.name glob '/aaaab/*'", &ev);
+	F("fd.name glob '/aaaac/*'", &ev);
+	T("fd.name glob '*bytes/x'", &ev);
+	F("fd.name glob '/aaaab/aab/some/quite/long/path/with/a/needle-longer-than-16-bytes/x/'", &ev);
+	T("fd.name glob '/aaaab/aab/some/quite/long/path/with/a/needle-longer-than-16-bytes/x'", &ev);
+	T("fd.name glob '/aa\\aab/*'", &ev);
+	T("fd.name glob '/a[a]aab/*'", &ev);
+	/* lengths: items longer than 63 bytes share a mask bit */
+	T("fd.name in (a, b, '/aaaab/aab/some/quite/long/path/with/a/needle-longer-than-16-bytes/x')", &ev);
+	F("fd.name in (a, b, '/aaaab/aab/some/quite/long/path/with/a/needle-longer-than-16-bytes/y')", &ev);
+	T("fd.name in (a, b, c, d, e, f, g, h, i, '/aaaab/aab/some/quite/long/path/with/a/needle-longer-than-16-bytes/x')", &ev);
+	T("fd.name pmatch (/a, /b, /c, /d, /e, /f, /g, /h, /i, /aaaab/aab)", &ev);
+	T("fd.name pmatch (/a, /b, /c, /d, /e, /f, /g, /h, /i, /aaaab/aab/some/quite/long/path/with/a/needle-longer-than-16-bytes)", &ev);
+	F("fd.name pmatch (/a, /b, /c, /d, /e, /f, /g, /h, /i, /aaaab/aa)", &ev);
+	T("fd.name pmatch (/a, /b, /c, /d, /e, /f, /g, /h, /i, /)", &ev);
+	/* and/or/not with absent values, in any order */
+	T("fd.name contains needle and (evt.arg.interpreter_pathname = x or not evt.arg.interpreter_pathname = x)", &ev);
+	F("(evt.arg.interpreter_pathname = x or evt.arg.interpreter_pathname != x) and fd.name contains needle", &ev);
+	T("not evt.arg.interpreter_pathname exists and proc.name = bash and fd.name glob '*x'", &ev);
+}
+
 static void test_ops_strings(void **state)
 {
 	struct te_rule_event ev;
@@ -1182,6 +1228,7 @@ int main(void)
 		cmocka_unit_test(test_error_format),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_ops_strings),
+		cmocka_unit_test(test_ops_fast_paths),
 		cmocka_unit_test(test_ops_numbers),
 		cmocka_unit_test(test_ops_lists),
 		cmocka_unit_test(test_absent),

@@ -352,6 +352,118 @@ static void test_match_order(void **state)
 	te_ruleset_free(rs);
 }
 
+/*
+ * te_ruleset_match looks most rules up by the text their condition
+ * requires (fd.name = X, startswith, pmatch, in, a glob's literal
+ * prefix...) before evaluating them: it must match exactly the rules whose
+ * condition holds, in load order, on every event.
+ */
+static void set_arg(struct fake *f, const char *name, const char *val)
+{
+	const struct te_event_desc *d = f->ev.desc;
+
+	for (unsigned i = 0; i < d->nargs; i++)
+		if (!strcmp(d->args[i].name, name)) {
+			f->ev.args[i].type = val ? TE_RV_STR : TE_RV_NONE;
+			f->ev.args[i].str = val;
+			f->ev.args[i].len = val ? strlen(val) : 0;
+			return;
+		}
+	fail_msg("no argument %s", name);
+}
+
+struct all_matches {
+	unsigned n;
+	struct te_rule *r[64];
+};
+
+static void on_match_all(void *ctx, struct te_rule *rule, const struct te_rule_event *ev)
+{
+	struct all_matches *m = ctx;
+
+	(void)ev;
+	assert_true(m->n < 64);
+	m->r[m->n++] = rule;
+}
+
+static void check_match(struct te_ruleset *rs, const struct te_rule_event *ev, const char *what)
+{
+	struct all_matches m = { 0 };
+	unsigned n = te_ruleset_match(rs, ev, on_match_all, &m), k = 0;
+
+	assert_int_equal(n, m.n);
+	for (size_t i = 0; i < te_ruleset_count(rs); i++) {
+		struct te_rule *r = te_ruleset_rule(rs, i);
+
+		if (!r->enabled || !r->events[ev->desc->id] || !te_expr_eval(r->cond, ev))
+			continue;
+		if (k >= m.n || m.r[k] != r)
+			fail_msg("%s: rule %s should match (as match #%u)", what, r->id, k);
+		k++;
+	}
+	if (k != m.n)
+		fail_msg("%s: %u matches, expected %u", what, m.n, k);
+}
+
+static void test_match_prefilter(void **state)
+{
+	static const char *paths[] = {
+		"/etc/shadow", "/etc/shadow-", "/etc/passwd", "/etc/hosts", "/etc/f", "/etc/",
+		"/etc", "/etc/cron.d", "/etc/cron.d/x", "/etc/cron.daily", "/var/spool/cron",
+		"/var/spool/cron/crontabs/root", "/var/spool/cronx", "/tmp", "/tmp/x", "/tmpx",
+		"/proc/1/mem", "/proc/self/mem", "/proc/1/maps", "/root/.ssh/authorized_keys",
+		"/home/u/.bash_history", "/etc/pam.d/sshd", "/etc/pam.d", "/etc/pam.dx/y", "", "/",
+		"x", "/x", "/a", "/a/b", "/ab", "/g/h/i", "relative/path", "/nonexistent/y",
+		"/usr/lib/x86_64-linux-gnu/libc.so.6",
+		"/a/very/long/path/that/goes/on/and/on/and/on/beyond/sixty/four/bytes/for/the/masks/x",
+		"/a/very/long/path/that/goes/on/and/on/and/on/beyond/sixty/four/bytes",
+		"/a/very/long/path/that/goes/on/and/on/and/on/beyond/sixty/fo",
+		"/a/very/long/path/that/goes/on/and/on/and/on/beyond/sixty/f",
+		"/a/very/long/path/that/goes/on/and/on/and/on/beyond/sixty/four/bytesx",
+		NULL,
+	};
+	static const char *comms[] = { "cat", "sh", "evil", "bash" };
+	static const char *addrs[] = { "AF_UNIX /run/docker.sock", "AF_INET 1.2.3.4:80",
+				       "AF_UNIX /var/run/x", NULL };
+	struct te_ruleset *rs = load_ok("prefilter.yaml");
+	struct fake f;
+	char what[256];
+
+	(void)state;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t c = 0; c < sizeof(comms) / sizeof(comms[0]); c++) {
+			for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++) {
+				snprintf(what, sizeof(what), "openat %s by %s", paths[p] ? paths[p] : "(none)",
+					 comms[c]);
+				event(&f, TE_EV_OPENAT, comms[c], "");
+				set_arg(&f, "pathname", paths[p]);
+				f.ev.retval = p % 3 ? 3 : -2;
+				check_match(rs, &f.ev, what);
+				snprintf(what, sizeof(what), "execve %s by %s", paths[p] ? paths[p] : "(none)",
+					 comms[c]);
+				event(&f, TE_EV_EXECVE, comms[c], "");
+				set_arg(&f, "pathname", paths[p]);
+				check_match(rs, &f.ev, what);
+			}
+			for (size_t a = 0; a < sizeof(addrs) / sizeof(addrs[0]); a++) {
+				snprintf(what, sizeof(what), "connect %s", addrs[a] ? addrs[a] : "(none)");
+				event(&f, TE_EV_CONNECT, comms[c], "");
+				set_arg(&f, "addr", addrs[a]);
+				check_match(rs, &f.ev, what);
+			}
+		}
+		/* and again after re-indexing */
+		assert_int_equal(te_ruleset_set_enabled(rs, "r-sw-empty", false), 0);
+	}
+	/* Some rules did match, and some did not. */
+	assert_true(te_ruleset_find(rs, "r-pm")->hits > 0);
+	assert_true(te_ruleset_find(rs, "r-glob")->hits > 0);
+	assert_true(te_ruleset_find(rs, "r-or-fields")->hits > 0);
+	assert_true(te_ruleset_find(rs, "r-long")->hits > 0);
+	assert_int_equal(te_ruleset_find(rs, "r-eq")->hits, 2 * 4);
+	te_ruleset_free(rs);
+}
+
 static void test_directory(void **state)
 {
 	const char *path = data_path("dir");
@@ -642,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_events_union),
 		cmocka_unit_test(test_match_and_index),
 		cmocka_unit_test(test_match_order),
+		cmocka_unit_test(test_match_prefilter),
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_paths_order),
 		cmocka_unit_test(test_overrides),
