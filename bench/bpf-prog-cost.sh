@@ -10,7 +10,7 @@
 #
 #   sudo bench/bpf-prog-cost.sh [-e EVENTS] [-w WORKLOAD] [-N COUNT] PATH/TO/traceed
 #
-#   -e EVENTS    traceed --events (default: openat; "all" = no --events)
+#   -e EVENTS    traceed --events (default: openat; "all" = every event)
 #   -w WORKLOAD  getppid | openclose | forkexec (default openclose)
 #   -N COUNT     loop iterations (default 300000; forkexec: 300)
 set -euo pipefail
@@ -49,7 +49,7 @@ trap 'exit 130' INT TERM
 
 ${CC:-cc} -O2 -Wall -o "$WORK/loops" "$(dirname "$(readlink -f "$0")")/loops.c"
 args=()
-[ "$EVENTS" = all ] || args=(--events "$EVENTS")
+if [ "$EVENTS" = all ]; then args=(--events syscalls,proc); else args=(--events "$EVENTS"); fi
 PIN=()
 [ "$(nproc)" -lt 2 ] || PIN=(taskset -c 0)
 WPIN=()

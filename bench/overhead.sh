@@ -37,7 +37,7 @@
 # a measurable cost.
 #
 # Selections (what the traced phase passes to --events):
-#   all        no --events: every event traceed knows (its default)
+#   all        --events syscalls,proc: every event traceed knows
 #   detection  the events the shipped detection rules need
 #   openat     only openat ("open events selected")
 # getppid and forkexec are measured under all and detection, openclose under
@@ -89,7 +89,7 @@ RUNS=${RUNS_OPT:-$RUNS}
 DETECTION=sched_process_exec,execve,ptrace,openat,process_vm_writev,memfd_create,mprotect,connect,dup2,init_module,finit_module
 sel_events() {
 	case $1 in
-	all) echo "" ;;
+	all) echo "syscalls,proc" ;;
 	detection) echo "$DETECTION" ;;
 	openat) echo "openat" ;;
 	*) echo "overhead.sh: unknown selection $1" >&2; exit 1 ;;
