@@ -8,11 +8,12 @@
 
 #include "event.h"
 
-enum { OPT_LIST_EVENTS = 0x100, OPT_PROBE, OPT_BUFFER, OPT_BTF, OPT_REPLAY,
+enum { OPT_SERVICE = 0x0ff, OPT_LIST_EVENTS = 0x100, OPT_PROBE, OPT_BUFFER, OPT_BTF, OPT_REPLAY,
        OPT_VALIDATE, OPT_DEDUP };
 
 static const struct option long_options[] = {
 	{ "foreground", no_argument, NULL, 'f' },
+	{ "service", no_argument, NULL, OPT_SERVICE },
 	{ "output", required_argument, NULL, 'o' },
 	{ "events", required_argument, NULL, 'e' },
 	{ "scope", required_argument, NULL, 's' },
@@ -40,6 +41,8 @@ void te_cli_usage(FILE *out)
 	      "rules and report detections (or, with --events, print the events).\n"
 	      "\n"
 	      "  -f, --foreground       trace until SIGINT/SIGTERM, printing to stdout\n"
+	      "      --service          as --foreground, for systemd: READY=1 once attached,\n"
+	      "                         STATUS= updates, watchdog pings (traceed.service)\n"
 	      "  -o, --output FORMAT    table (default) or json (one object per line)\n"
 	      "  -r, --rules PATH       rule file or directory; repeatable (default:\n"
 	      "                         " TRACEED_RULES_DIR " and " TRACEED_RULES_D ")\n"
@@ -226,6 +229,9 @@ int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err)
 			if (te_scope_add(&cli->scope, optarg, errbuf, sizeof(errbuf)) < 0)
 				return usage_error(err, "%s", errbuf);
 			break;
+		case OPT_SERVICE:
+			set_mode(cli, TE_MODE_SERVICE, &conflict);
+			break;
 		case OPT_LIST_EVENTS:
 			set_mode(cli, TE_MODE_LIST_EVENTS, &conflict);
 			break;
@@ -271,7 +277,7 @@ int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err)
 	/* --help and --version win over everything, like GNU tools. */
 	if (conflict && cli->mode != TE_MODE_HELP && cli->mode != TE_MODE_VERSION)
 		return usage_error(err, "%s",
-			"--foreground, --replay, --validate, --list-events and --probe exclude each other");
+			"--foreground, --service, --replay, --validate, --list-events and --probe exclude each other");
 	if (cli->mode == TE_MODE_NONE)
 		return usage_error(err, "%s",
 			"nothing to do: use --foreground, --replay or --validate (the system service is not yet available)");

@@ -13,6 +13,7 @@ enum te_output_fmt { TE_OUT_TABLE, TE_OUT_JSON };
 enum te_cli_mode {
 	TE_MODE_NONE,        /* nothing asked: usage error */
 	TE_MODE_FOREGROUND,
+	TE_MODE_SERVICE,     /* --service: under systemd (sd_notify, watchdog) */
 	TE_MODE_LIST_EVENTS,
 	TE_MODE_PROBE,
 	TE_MODE_HELP,

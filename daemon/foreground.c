@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "engine.h"
 #include "event.h"
 #include "loader.h"
@@ -20,6 +22,8 @@
 
 #define PROCTREE_CAPACITY 65536
 #define POLL_MS 100
+#define LOST_REPORT_NS (10 * 1000000000ull) /* report lost events at most this often */
+#define STATUS_NS 1000000000ull             /* sd_notify STATUS= update interval */
 
 struct fg_ctx {
 	const struct te_cli *cli;
@@ -53,6 +57,61 @@ static int64_t boot_to_wall(void)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_BOOTTIME, &bt);
 	return (rt.tv_sec - bt.tv_sec) * 1000000000LL + (rt.tv_nsec - bt.tv_nsec);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Periodic duties of the main loop: tell systemd how we are doing (STATUS=,
+ * WATCHDOG=1 while the loop turns) and report events the kernel could not
+ * queue, at most once per LOST_REPORT_NS, with the count.
+ */
+struct duties {
+	bool service;
+	uint64_t watchdog_ns;  /* ping interval; 0: no watchdog */
+	uint64_t next_ping, next_status, next_lost;
+	uint64_t lost_reported, seen_at_status;
+};
+
+static void do_duties(struct duties *d, struct fg_ctx *c, struct te_loader *loader,
+		      struct te_ruleset *rs)
+{
+	uint64_t now = now_ns();
+
+	if (now >= d->next_lost) {
+		uint64_t lost = te_loader_stat(loader, TE_STAT_DROPPED);
+
+		if (lost > d->lost_reported) {
+			fprintf(stderr, "traceed: %llu events lost in the last %llu s (ring buffer full; "
+					"%llu in all): raise --buffer-size\n",
+				(unsigned long long)(lost - d->lost_reported),
+				(unsigned long long)(LOST_REPORT_NS / 1000000000ull),
+				(unsigned long long)lost);
+			d->lost_reported = lost;
+		}
+		d->next_lost = now + LOST_REPORT_NS;
+	}
+	if (!d->service)
+		return;
+	if (d->watchdog_ns && now >= d->next_ping) {
+		sd_notify(0, "WATCHDOG=1");
+		d->next_ping = now + d->watchdog_ns / 2;
+	}
+	if (now >= d->next_status) {
+		sd_notifyf(0, "STATUS=%zu rules enabled, %llu events/s, %llu lost, %llu detections",
+			   rs ? te_ruleset_enabled_count(rs) : 0,
+			   (unsigned long long)(c->seen - d->seen_at_status),
+			   (unsigned long long)d->lost_reported,
+			   (unsigned long long)(c->engine ? te_engine_emitted(c->engine) : 0));
+		d->seen_at_status = c->seen;
+		d->next_status = now + STATUS_NS;
+	}
 }
 
 /* The matched event as JSON, for a detection: formatted only on a match. */
@@ -193,6 +252,8 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 	struct te_loader_opts lo = { 0 };
 	struct fg_ctx c = { .cli = cli };
 	bool wanted[TE_EV_MAX], reported[TE_EV_MAX];
+	struct duties duties = { .service = cli->mode == TE_MODE_SERVICE };
+	uint64_t wd_usec = 0;
 	char hostname[256] = "", why[160];
 	int err, ret = 0;
 	unsigned nselected = 0, nmissing = 0;
@@ -271,6 +332,13 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 			te_ruleset_count(rs));
 	fprintf(stderr, "traceed: ready: tracing %u of %u selected events (%u programs attached)\n",
 		nselected - nmissing, nselected, loader.nlinks);
+	if (duties.service) {
+		/* Only now: BPF is attached and the rules are loaded. */
+		if (sd_watchdog_enabled(0, &wd_usec) > 0)
+			duties.watchdog_ns = wd_usec * 1000u;
+		sd_notifyf(0, "READY=1\nSTATUS=tracing %u events, %zu rules enabled",
+			   nselected - nmissing, rs ? te_ruleset_enabled_count(rs) : 0);
+	}
 	if (cli->events_given && cli->output == TE_OUT_TABLE) {
 		sb_reset(&c.sb);
 		te_output_table_header(&c.sb);
@@ -281,8 +349,13 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 	while (!stop_requested) {
 		if (reload_requested && rs) {
 			reload_requested = 0;
+			if (duties.service)
+				sd_notify(0, "RELOADING=1");
 			rs = reload_rules(cli, &loader, c.engine, rs);
+			if (duties.service)
+				sd_notify(0, "READY=1");
 		}
+		do_duties(&duties, &c, &loader, rs);
 		c.boot_to_wall_ns = boot_to_wall();
 		err = te_loader_poll(&loader, POLL_MS);
 		if (err < 0 && err != -EINTR) {
@@ -293,6 +366,8 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 		if (fflush(stdout) == EOF && errno == EPIPE)
 			break;
 	}
+	if (duties.service)
+		sd_notify(0, "STOPPING=1");
 	/* Drain what the kernel already queued before reporting. */
 	te_loader_poll(&loader, 0);
 	fflush(stdout);

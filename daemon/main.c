@@ -99,7 +99,8 @@ int main(int argc, char **argv)
 		return run_replay(&cli);
 	case TE_MODE_VALIDATE:
 		return run_validate(&cli);
-	case TE_MODE_FOREGROUND: {
+	case TE_MODE_FOREGROUND:
+	case TE_MODE_SERVICE: {
 		struct te_ruleset *rs = NULL;
 
 		char why[160];
