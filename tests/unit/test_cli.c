@@ -76,6 +76,9 @@ static void test_modes(void **state)
 	assert_int_equal(parse(&cli, &err, "--probe", NULL), 0);
 	assert_int_equal(cli.mode, TE_MODE_PROBE);
 	free(err);
+	assert_int_equal(parse(&cli, &err, "--service", "-r", "x.yaml", NULL), 0);
+	assert_int_equal(cli.mode, TE_MODE_SERVICE);
+	free(err);
 	assert_int_equal(parse(&cli, &err, "--foreground", "--help", NULL), 0);
 	assert_int_equal(cli.mode, TE_MODE_HELP);
 	free(err);
@@ -102,6 +105,7 @@ static void test_usage_errors(void **state)
 	assert_usage_error("'abc' is not a number", "-f", "--scope", "uid=abc", NULL);
 	assert_usage_error("selects no event", "-f", "--events", "-syscalls,-proc", NULL);
 	assert_usage_error("exclude each other", "-f", "--replay", "x.json", NULL);
+	assert_usage_error("exclude each other", "--service", "--foreground", NULL);
 	assert_usage_error("'soon' is not a number of milliseconds", "-f", "--dedup-window", "soon",
 			   NULL);
 	assert_usage_error("unexpected argument 'extra'", "--replay", "a.json", "extra", NULL);
