@@ -67,21 +67,25 @@ static void on_match(void *ctx, struct te_rule *rule, const struct te_rule_event
 	e->matches++;
 	if (!te_detector_admit(e->dedup, rule, re->pid, re->time_ns, &suppressed))
 		return;
-	sb_reset(&e->line);
-	if (e->opts.json) {
-		/* several rules may match one event: format it once */
-		if (!e->event_ready) {
-			sb_reset(&e->event);
-			if (e->event_json)
-				e->event_json(e->event_ctx, &e->event);
-			e->event_ready = true;
-		}
-		te_detection_json(&e->line, rule, re, suppressed, e->event.p, e->event.len);
-		sb_putc(&e->line, '\n');
-	} else {
-		te_detection_text(&e->line, rule, re, suppressed);
+	/* several rules may match one event: format it once */
+	if ((e->opts.json || e->opts.sink) && !e->event_ready) {
+		sb_reset(&e->event);
+		if (e->event_json)
+			e->event_json(e->event_ctx, &e->event);
+		e->event_ready = true;
 	}
-	fwrite(e->line.p, 1, e->line.len, e->opts.out);
+	if (e->opts.sink)
+		e->opts.sink(e->opts.sink_ctx, rule, re, suppressed, e->event.p, e->event.len);
+	if (e->opts.out) {
+		sb_reset(&e->line);
+		if (e->opts.json) {
+			te_detection_json(&e->line, rule, re, suppressed, e->event.p, e->event.len);
+			sb_putc(&e->line, '\n');
+		} else {
+			te_detection_text(&e->line, rule, re, suppressed);
+		}
+		fwrite(e->line.p, 1, e->line.len, e->opts.out);
+	}
 	e->emitted++;
 	e->written++;
 }

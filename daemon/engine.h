@@ -15,10 +15,17 @@
 #include "rule_set.h"
 #include "strbuf.h"
 
+/* Another place a detection goes (the journal, in --service). */
+typedef void (*te_detection_sink)(void *ctx, const struct te_rule *rule,
+				  const struct te_rule_event *re, uint64_t suppressed,
+				  const char *event_json, size_t event_len);
+
 struct te_engine_opts {
 	bool json;                 /* JSON lines, else one text line each */
 	uint64_t dedup_window_ns;
-	FILE *out;
+	FILE *out;                 /* NULL: no printed detections */
+	te_detection_sink sink;    /* optional, called for every detection */
+	void *sink_ctx;
 };
 
 struct te_engine;

@@ -13,6 +13,7 @@
 
 #include "engine.h"
 #include "event.h"
+#include "journal_out.h"
 #include "loader.h"
 #include "output.h"
 #include "proctree.h"
@@ -76,6 +77,7 @@ struct duties {
 	bool service;
 	uint64_t watchdog_ns;  /* ping interval; 0: no watchdog */
 	uint64_t next_ping, next_status, next_lost;
+	uint64_t journal_failures;
 	uint64_t lost_reported, seen_at_status;
 };
 
@@ -93,12 +95,15 @@ static void do_duties(struct duties *d, struct fg_ctx *c, struct te_loader *load
 				(unsigned long long)(lost - d->lost_reported),
 				(unsigned long long)(LOST_REPORT_NS / 1000000000ull),
 				(unsigned long long)lost);
+			if (d->service)
+				te_journal_events_lost(lost - d->lost_reported, lost);
 			d->lost_reported = lost;
 		}
 		d->next_lost = now + LOST_REPORT_NS;
 	}
 	if (!d->service)
 		return;
+	te_journal_tick(now);
 	if (d->watchdog_ns && now >= d->next_ping) {
 		sd_notify(0, "WATCHDOG=1");
 		d->next_ping = now + d->watchdog_ns / 2;
@@ -112,6 +117,17 @@ static void do_duties(struct duties *d, struct fg_ctx *c, struct te_loader *load
 		d->seen_at_status = c->seen;
 		d->next_status = now + STATUS_NS;
 	}
+}
+
+/* --service: detections become structured journal entries. */
+static void journal_sink(void *ctx, const struct te_rule *rule, const struct te_rule_event *re,
+			 uint64_t suppressed, const char *event_json, size_t event_len)
+{
+	uint64_t *failures = ctx;
+
+	/* journald away (early boot, restart): count, never stop tracing */
+	if (te_journal_detection(rule, re, suppressed, event_json, event_len) < 0)
+		(*failures)++;
 }
 
 /* The matched event as JSON, for a detection: formatted only on a match. */
@@ -236,6 +252,9 @@ static struct te_ruleset *reload_rules(const struct te_cli *cli, struct te_loade
 		te_ruleset_free(rs);
 		fprintf(stderr, "traceed: reload failed; still running the previous %zu rules\n",
 			te_ruleset_count(old));
+		if (cli->mode == TE_MODE_SERVICE)
+			te_journal_reload(false, te_ruleset_count(old),
+					  "the rule files have errors (see the entries before)");
 		return old;
 	}
 	compute_wanted(cli, rs, wanted, reported);
@@ -243,6 +262,10 @@ static struct te_ruleset *reload_rules(const struct te_cli *cli, struct te_loade
 	te_ruleset_free(old);
 	fprintf(stderr, "traceed: reloaded: %zu of %zu rules enabled\n",
 		te_ruleset_enabled_count(rs), te_ruleset_count(rs));
+	if (cli->mode == TE_MODE_SERVICE) {
+		te_journal_flush();
+		te_journal_reload(true, te_ruleset_count(rs), NULL);
+	}
 	return rs;
 }
 
@@ -282,7 +305,10 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 		struct te_engine_opts eo = {
 			.json = cli->output == TE_OUT_JSON,
 			.dedup_window_ns = (uint64_t)cli->dedup_window_ms * 1000000u,
-			.out = stdout,
+			/* a service's stdout is the journal already: entries only */
+			.out = duties.service ? NULL : stdout,
+			.sink = duties.service ? journal_sink : NULL,
+			.sink_ctx = &duties.journal_failures,
 		};
 
 		c.engine = te_engine_new(rs, &eo);
@@ -366,8 +392,14 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 		if (fflush(stdout) == EOF && errno == EPIPE)
 			break;
 	}
-	if (duties.service)
+	if (duties.service) {
 		sd_notify(0, "STOPPING=1");
+		te_journal_flush();
+		if (duties.journal_failures)
+			fprintf(stderr, "traceed: %llu detections could not be written to the journal\n",
+				(unsigned long long)duties.journal_failures);
+		te_journal_close();
+	}
 	/* Drain what the kernel already queued before reporting. */
 	te_loader_poll(&loader, 0);
 	fflush(stdout);

@@ -1,0 +1,639 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * traceed.yaml -> struct te_config.  Like the rule loader, this uses
+ * libyaml's document API: every node keeps its start mark, which is all a
+ * "file:line:col" message needs, and the file is a few hundred bytes.
+ *
+ * Strictness, and why:
+ *  - an unknown key is an error: "jounral: false" must not quietly leave the
+ *    journal on (or a misspelt scope quietly watch everything);
+ *  - numbers and booleans must be plain YAML scalars: "8" in quotes is a
+ *    string the author chose, and yes/no/on/off are refused as in the rule
+ *    files, where "no" is more often a typo'd string than a boolean;
+ *  - the first error stops the load and nothing is applied: the caller
+ *    keeps its current configuration (reload) or refuses to start.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <yaml.h>
+
+#include "grow.h"
+
+struct cctx {
+	const char *file;
+	yaml_document_t *doc;
+	unsigned flags;
+	char *err;
+	size_t errlen;
+};
+
+static int fail_at(struct cctx *y, const yaml_mark_t *m, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail_at(struct cctx *y, const yaml_mark_t *m, int ret, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* libyaml marks are 0-based; messages are 1-based like compilers'. */
+	if (y->err && y->errlen)
+		snprintf(y->err, y->errlen, "%s:%zu:%zu: %s", y->file, m->line + 1, m->column + 1,
+			 msg);
+	return ret;
+}
+
+#define fail(y, n, ...) fail_at((y), &(n)->start_mark, -EINVAL, __VA_ARGS__)
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return "a string";
+	case YAML_SEQUENCE_NODE:
+		return "a sequence";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* An empty value ("key:" with nothing after it), ~ or null. */
+static bool is_null(const yaml_node_t *n)
+{
+	const char *s;
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	s = scalar(n);
+	return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+	       !strcmp(s, "NULL");
+}
+
+static bool is_quoted(const yaml_node_t *n)
+{
+	return n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE &&
+	       n->data.scalar.style != YAML_ANY_SCALAR_STYLE;
+}
+
+static int want_uint(struct cctx *y, const yaml_node_t *n, const char *key, unsigned min,
+		     unsigned max, bool pow2, unsigned *out)
+{
+	const char *s;
+	unsigned long long v = 0;
+
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return fail(y, n, "%s: expected a number, found %s", key,
+			    is_null(n) ? "nothing" : node_kind(n));
+	s = scalar(n);
+	if (is_quoted(n))
+		return fail(y, n, "%s: expected a number, found the string \"%s\"", key, s);
+	/* Decimal digits only: strtoul would take "-1", " 8" and "0x10". */
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return fail(y, n, "%s: '%s' is not a number", key, s);
+	/* Saturate instead of overflowing: "99999999999999999999" is out of
+	 * range, not some wrapped-around small number. */
+	for (const char *p = s; *p && v <= max; p++)
+		v = v * 10 + (unsigned)(*p - '0');
+	if (v < min || v > max)
+		return fail(y, n, "%s: %s is out of range (%u to %u)", key, s, min, max);
+	if (pow2 && (v & (v - 1)))
+		return fail(y, n, "%s: %s is not a power of two (%u to %u)", key, s, min, max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int want_bool(struct cctx *y, const yaml_node_t *n, const char *key, bool *out)
+{
+	const char *s;
+
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return fail(y, n, "%s: expected true or false, found %s", key,
+			    is_null(n) ? "nothing" : node_kind(n));
+	s = scalar(n);
+	if (!is_quoted(n) && !strcasecmp(s, "true"))
+		*out = true;
+	else if (!is_quoted(n) && !strcasecmp(s, "false"))
+		*out = false;
+	else
+		return fail(y, n, "%s: expected true or false, found '%s'", key, s);
+	return 0;
+}
+
+/* A non-empty string.  Paths must be absolute: the service runs in /, and a
+ * relative path in /etc that means something else under --foreground would
+ * be a trap. */
+static int want_path(struct cctx *y, const yaml_node_t *n, const char *key, char **out)
+{
+	const char *s;
+	char *d;
+
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return fail(y, n, "%s: expected a path, found %s", key,
+			    is_null(n) ? "nothing" : node_kind(n));
+	s = scalar(n);
+	if (s[0] != '/')
+		return fail(y, n, "%s: '%s' is not an absolute path", key, s);
+	d = strdup(s);
+	if (!d)
+		return fail_at(y, &n->start_mark, -ENOMEM, "out of memory");
+	free(*out);
+	*out = d;
+	return 0;
+}
+
+/* A sequence (an empty value counts as an empty one) -> its items. */
+static int want_seq(struct cctx *y, const yaml_node_t *n, const char *key,
+		    yaml_node_item_t **start, yaml_node_item_t **end)
+{
+	if (is_null(n)) {
+		*start = *end = NULL;
+		return 0;
+	}
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(y, n, "%s: expected a sequence, found %s", key, node_kind(n));
+	*start = n->data.sequence.items.start;
+	*end = n->data.sequence.items.top;
+	return 0;
+}
+
+static int push_str(struct cctx *y, const yaml_node_t *n, char ***v, size_t *nv, size_t *cap,
+		    const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d || te_grow((void **)v, cap, *nv, sizeof(**v), 4) < 0) {
+		free(d);
+		return fail_at(y, &n->start_mark, -ENOMEM, "out of memory");
+	}
+	(*v)[(*nv)++] = d;
+	return 0;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
+ * Walk a mapping whose keys must come from @names: calls @fn with the index
+ * of each key.  Unknown and repeated keys are refused here, once for every
+ * section.  @section prefixes key names in messages ("outputs.").
+ */
+typedef int (*key_fn)(struct cctx *y, struct te_config *c, unsigned idx, const char *key,
+		      yaml_node_t *val);
+
+static int walk_mapping(struct cctx *y, struct te_config *c, yaml_node_t *map,
+			const char *section, const char *const *names, unsigned nnames, key_fn fn)
+{
+	const yaml_node_t *seen[16] = { 0 };
+	yaml_node_pair_t *p;
+	char key[64];
+	int r;
+
+	if (is_null(map))
+		return 0;
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(y, map, "%s: expected a mapping, found %s",
+			    *section ? section : "the file", node_kind(map));
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
+		unsigned i;
+
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(y, k, "%s%sexpected a key name, found %s", section,
+				    *section ? ": " : "", node_kind(k));
+		for (i = 0; i < nnames && strcmp(names[i], scalar(k)); i++)
+			;
+		if (i == nnames)
+			return fail(y, k, "unknown key '%s%s%s'", section, *section ? "." : "",
+				    scalar(k));
+		snprintf(key, sizeof(key), "%s%s%s", section, *section ? "." : "", names[i]);
+		if (seen[i])
+			return fail(y, k, "%s: given twice (first at line %zu)", key,
+				    seen[i]->start_mark.line + 1);
+		seen[i] = k;
+		r = fn(y, c, i, key, v);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- outputs ----------------------------------------------------------- */
+
+static void free_kvs(struct te_config_kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+		free_kvs(kv[i].sub, kv[i].nsub);
+	}
+	free(kv);
+}
+
+/*
+ * One mapping of a webhook entry, kept opaque: string keys, values that are
+ * strings or (one level down, for headers) mappings of strings.  What the
+ * keys mean is the webhook sender's business.
+ */
+static int parse_kvs(struct cctx *y, yaml_node_t *map, const char *key, unsigned depth,
+		     struct te_config_kv **out, size_t *nout)
+{
+	struct te_config_kv *v = NULL;
+	size_t n = 0, cap = 0;
+	yaml_node_pair_t *p;
+	int r = 0;
+
+	if (map->type != YAML_MAPPING_NODE) {
+		r = fail(y, map, "%s: expected a mapping, found %s", key, node_kind(map));
+		goto out;
+	}
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
+		yaml_node_t *val = yaml_document_get_node(y->doc, p->value);
+		struct te_config_kv *e;
+
+		if (k->type != YAML_SCALAR_NODE || is_null(k)) {
+			r = fail(y, k, "%s: expected a key name, found %s", key,
+				 is_null(k) ? "nothing" : node_kind(k));
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(v[i].key, scalar(k))) {
+				r = fail(y, k, "%s.%s: given twice (first at line %u)", key,
+					 scalar(k), v[i].line);
+				goto out;
+			}
+		if (te_grow((void **)&v, &cap, n, sizeof(*v), 4) < 0) {
+			r = fail_at(y, &k->start_mark, -ENOMEM, "out of memory");
+			goto out;
+		}
+		e = &v[n++];
+		*e = (struct te_config_kv){ .line = (unsigned)val->start_mark.line + 1,
+					    .col = (unsigned)val->start_mark.column + 1 };
+		e->key = strdup(scalar(k));
+		if (!e->key) {
+			r = fail_at(y, &k->start_mark, -ENOMEM, "out of memory");
+			goto out;
+		}
+		if (val->type == YAML_SCALAR_NODE) {
+			e->value = strdup(scalar(val));
+			if (!e->value) {
+				r = fail_at(y, &val->start_mark, -ENOMEM, "out of memory");
+				goto out;
+			}
+		} else if (val->type == YAML_MAPPING_NODE && depth == 0) {
+			char sub[128];
+
+			snprintf(sub, sizeof(sub), "%s.%s", key, e->key);
+			r = parse_kvs(y, val, sub, depth + 1, &e->sub, &e->nsub);
+			if (r < 0)
+				goto out;
+		} else {
+			r = fail(y, val, "%s.%s: expected a string%s, found %s", key, e->key,
+				 depth == 0 ? " or a mapping of strings" : "", node_kind(val));
+			goto out;
+		}
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+out:
+	free_kvs(v, n);
+	return r;
+}
+
+static void free_webhooks(struct te_config_webhook *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free_kvs(w[i].kv, w[i].nkv);
+	free(w);
+}
+
+static int parse_webhooks(struct cctx *y, struct te_config *c, const char *key, yaml_node_t *n)
+{
+	yaml_node_item_t *it, *end;
+	size_t cap = 0;
+	int r;
+
+	r = want_seq(y, n, key, &it, &end);
+	if (r < 0)
+		return r;
+	for (; it < end; it++) {
+		yaml_node_t *m = yaml_document_get_node(y->doc, *it);
+		struct te_config_webhook *w;
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s[%zu]", key, c->outputs.nwebhooks);
+		if (te_grow((void **)&c->outputs.webhooks, &cap, c->outputs.nwebhooks,
+			    sizeof(*c->outputs.webhooks), 2) < 0)
+			return fail_at(y, &m->start_mark, -ENOMEM, "out of memory");
+		w = &c->outputs.webhooks[c->outputs.nwebhooks];
+		*w = (struct te_config_webhook){ .line = (unsigned)m->start_mark.line + 1,
+						 .col = (unsigned)m->start_mark.column + 1 };
+		r = parse_kvs(y, m, name, 0, &w->kv, &w->nkv);
+		if (r < 0)
+			return r;
+		c->outputs.nwebhooks++;
+	}
+	/* Parsed first so that a malformed entry gets its own message, then
+	 * refused as a whole: see TE_CONFIG_ALLOW_WEBHOOKS. */
+	if (c->outputs.nwebhooks && !(y->flags & TE_CONFIG_ALLOW_WEBHOOKS))
+		return fail(y, n, "%s: webhooks are not supported yet by this version of traceed",
+			    key);
+	return 0;
+}
+
+enum { OK_JOURNAL, OK_JOURNAL_RATE, OK_EVENT_SOCKET, OK_STDOUT, OK_WEBHOOKS, OK__MAX };
+static const char *const output_keys[OK__MAX] = {
+	[OK_JOURNAL] = "journal",
+	[OK_JOURNAL_RATE] = "journal_rate_limit",
+	[OK_EVENT_SOCKET] = "event_socket",
+	[OK_STDOUT] = "stdout",
+	[OK_WEBHOOKS] = "webhooks",
+};
+
+static int output_key(struct cctx *y, struct te_config *c, unsigned idx, const char *key,
+		      yaml_node_t *v)
+{
+	switch (idx) {
+	case OK_JOURNAL:
+		return want_bool(y, v, key, &c->outputs.journal);
+	case OK_JOURNAL_RATE:
+		return want_uint(y, v, key, 0, TE_CONFIG_MAX_JOURNAL_RATE, false,
+				 &c->outputs.journal_rate_limit);
+	case OK_EVENT_SOCKET:
+		return want_bool(y, v, key, &c->outputs.event_socket);
+	case OK_STDOUT:
+		return want_bool(y, v, key, &c->outputs.stdout_);
+	case OK_WEBHOOKS:
+		return parse_webhooks(y, c, key, v);
+	}
+	return -EINVAL;
+}
+
+/* ---- top level --------------------------------------------------------- */
+
+enum { TK_RULE_PATHS, TK_BUFFER, TK_DEDUP, TK_HISTORY, TK_SCOPE, TK_STATE_DIR, TK_OUTPUTS,
+       TK__MAX };
+static const char *const top_keys[TK__MAX] = {
+	[TK_RULE_PATHS] = "rule_paths",
+	[TK_BUFFER] = "buffer_mib",
+	[TK_DEDUP] = "dedup_window_ms",
+	[TK_HISTORY] = "history_size",
+	[TK_SCOPE] = "scope",
+	[TK_STATE_DIR] = "state_dir",
+	[TK_OUTPUTS] = "outputs",
+};
+
+static int parse_rule_paths(struct cctx *y, struct te_config *c, const char *key, yaml_node_t *n)
+{
+	yaml_node_item_t *it, *end;
+	size_t cap = 0;
+	int r;
+
+	r = want_seq(y, n, key, &it, &end);
+	if (r < 0)
+		return r;
+	/* The file replaces the defaults rather than adding to them, so that
+	 * an administrator can drop the shipped rules entirely. */
+	free_strv(c->rule_paths, c->nrule_paths);
+	c->rule_paths = NULL;
+	c->nrule_paths = 0;
+	c->rule_paths_default = false;
+	/* An empty list would start a daemon that detects nothing; that is
+	 * never what "rule_paths: []" was meant to do. */
+	if (it == end)
+		return fail(y, n, "%s: no rule paths given", key);
+	for (; it < end; it++) {
+		yaml_node_t *p = yaml_document_get_node(y->doc, *it);
+		char *s = NULL;
+
+		if (c->nrule_paths == TE_CONFIG_MAX_RULE_PATHS)
+			return fail(y, p, "%s: more than %d rule paths", key,
+				    TE_CONFIG_MAX_RULE_PATHS);
+		r = want_path(y, p, key, &s);
+		if (r < 0)
+			return r;
+		r = push_str(y, p, &c->rule_paths, &c->nrule_paths, &cap, s);
+		free(s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_scope(struct cctx *y, struct te_config *c, const char *key, yaml_node_t *n)
+{
+	yaml_node_item_t *it, *end;
+	size_t cap = 0;
+	char msg[256];
+	int r;
+
+	r = want_seq(y, n, key, &it, &end);
+	if (r < 0)
+		return r;
+	for (; it < end; it++) {
+		yaml_node_t *e = yaml_document_get_node(y->doc, *it);
+		const char *m;
+
+		if (e->type != YAML_SCALAR_NODE || is_null(e))
+			return fail(y, e, "%s: expected a scope expression, found %s", key,
+				    is_null(e) ? "nothing" : node_kind(e));
+		if (te_scope_add(&c->scope, scalar(e), msg, sizeof(msg)) < 0) {
+			/* te_scope_add speaks of the command-line option;
+			 * here the reader is looking at the "scope:" key. */
+			m = strncmp(msg, "--scope ", 8) ? msg : msg + 8;
+			return fail(y, e, "%s: %s", key, m);
+		}
+		r = push_str(y, e, &c->scope_exprs, &c->nscope_exprs, &cap, scalar(e));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int top_key(struct cctx *y, struct te_config *c, unsigned idx, const char *key,
+		   yaml_node_t *v)
+{
+	switch (idx) {
+	case TK_RULE_PATHS:
+		return parse_rule_paths(y, c, key, v);
+	case TK_BUFFER:
+		return want_uint(y, v, key, 1, TE_CONFIG_MAX_BUFFER_MIB, true, &c->buffer_mib);
+	case TK_DEDUP:
+		return want_uint(y, v, key, 0, TE_CONFIG_MAX_DEDUP_MS, false,
+				 &c->dedup_window_ms);
+	case TK_HISTORY:
+		return want_uint(y, v, key, 0, TE_CONFIG_MAX_HISTORY, false, &c->history_size);
+	case TK_SCOPE:
+		return parse_scope(y, c, key, v);
+	case TK_STATE_DIR:
+		return want_path(y, v, key, &c->state_dir);
+	case TK_OUTPUTS:
+		return walk_mapping(y, c, v, key, output_keys, OK__MAX, output_key);
+	}
+	return -EINVAL;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+int te_config_defaults(struct te_config *c)
+{
+	static const char *const paths[] = { TRACEED_RULES_DIR, TRACEED_RULES_D };
+
+	*c = (struct te_config){
+		.rule_paths_default = true,
+		.buffer_mib = 8,
+		.dedup_window_ms = 1000,
+		.history_size = 1000,
+		.outputs = { .journal = true, .journal_rate_limit = 100, .event_socket = true },
+	};
+	te_scope_init(&c->scope);
+	c->rule_paths = calloc(2, sizeof(*c->rule_paths));
+	c->state_dir = strdup(TRACEED_STATE_DIR);
+	if (!c->rule_paths || !c->state_dir)
+		goto oom;
+	for (size_t i = 0; i < 2; i++) {
+		c->rule_paths[i] = strdup(paths[i]);
+		if (!c->rule_paths[i])
+			goto oom;
+		c->nrule_paths++;
+	}
+	return 0;
+oom:
+	te_config_free(c);
+	return -ENOMEM;
+}
+
+void te_config_free(struct te_config *c)
+{
+	free(c->path);
+	free_strv(c->rule_paths, c->nrule_paths);
+	free_strv(c->scope_exprs, c->nscope_exprs);
+	free(c->state_dir);
+	free_webhooks(c->outputs.webhooks, c->outputs.nwebhooks);
+	memset(c, 0, sizeof(*c));
+}
+
+static int parse_file(struct cctx *y, FILE *f, struct te_config *c)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc, extra;
+	yaml_node_t *root;
+	int r = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return fail_at(y, &(yaml_mark_t){ 0 }, -ENOMEM, "out of memory");
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		r = fail_at(y, &parser.problem_mark, -EINVAL, "YAML syntax error: %s%s%s",
+			    parser.problem ? parser.problem : "unknown",
+			    parser.context ? " " : "", parser.context ? parser.context : "");
+		goto out_parser;
+	}
+	y->doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (root) /* an empty file means all defaults */
+		r = walk_mapping(y, c, root, "", top_keys, TK__MAX, top_key);
+	if (r == 0) {
+		/* Only the first document would be read: a second one is
+		 * most likely a paste error, and silently ignoring half a
+		 * file is what this parser exists to prevent. */
+		if (!yaml_parser_load(&parser, &extra)) {
+			r = fail_at(y, &parser.problem_mark, -EINVAL, "YAML syntax error: %s",
+				    parser.problem ? parser.problem : "unknown");
+		} else {
+			yaml_node_t *x = yaml_document_get_root_node(&extra);
+
+			if (x)
+				r = fail(y, x, "a second YAML document; the configuration is one mapping");
+			yaml_document_delete(&extra);
+		}
+	}
+	yaml_document_delete(&doc);
+out_parser:
+	yaml_parser_delete(&parser);
+	return r;
+}
+
+int te_config_load_flags(const char *path, unsigned flags, struct te_config *out, char *err,
+			 size_t errlen)
+{
+	struct cctx y = { .file = path, .flags = flags, .err = err, .errlen = errlen };
+	struct te_config tmp;
+	struct stat st;
+	FILE *f;
+	int r;
+
+	if (err && errlen)
+		err[0] = '\0';
+	r = te_config_defaults(&tmp);
+	if (r < 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: out of memory", path);
+		return r;
+	}
+	tmp.path = strdup(path);
+	if (!tmp.path) {
+		r = -ENOMEM;
+		if (err && errlen)
+			snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		if (r == -ENOENT) {
+			tmp.file_missing = true;
+			*out = tmp;
+			return 0;
+		}
+		if (err && errlen)
+			snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		goto fail;
+	}
+	/* fopen() happily opens a directory; reading it would then fail with
+	 * an unhelpful YAML "reader error". */
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		if (err && errlen)
+			snprintf(err, errlen, "%s: not a regular file", path);
+		fclose(f);
+		goto fail;
+	}
+	r = parse_file(&y, f, &tmp);
+	fclose(f);
+	if (r < 0)
+		goto fail;
+	*out = tmp;
+	return 0;
+fail:
+	te_config_free(&tmp);
+	return r;
+}
+
+int te_config_load(const char *path, struct te_config *out, char *err, size_t errlen)
+{
+	return te_config_load_flags(path, 0, out, err, errlen);
+}

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "journal_out.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <systemd/sd-journal.h>
+
+#include "strbuf.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+#define MAX_FIELDS 24
+
+/*
+ * The entry being built: every field "NAME=value" back to back in one
+ * buffer, with offsets rather than pointers because the buffer may move as
+ * it grows.  Reused for every entry, so a detection allocates nothing once
+ * the buffer has reached its working size.
+ */
+struct entry {
+	struct strbuf sb;
+	size_t off[MAX_FIELDS], len[MAX_FIELDS];
+	unsigned n;
+};
+
+/* Detections over the cap in the current window, per rule.  Id and name
+ * are copied: a reload may free the rule before the window ends. */
+struct pending {
+	char *id, *name, *mitre, *tactic;
+	enum te_severity severity;
+	uint64_t count;       /* detections not written */
+	uint64_t suppressed;  /* their dedup repeats */
+};
+
+static struct {
+	unsigned max_per_sec;
+	bool window_open;
+	uint64_t window_start;   /* CLOCK_MONOTONIC ns */
+	unsigned written;        /* detection entries in this window */
+	struct pending *pend;
+	size_t npend, cap;
+	struct entry e;
+	struct strbuf text;      /* rendered output */
+} J = { .max_per_sec = TE_JOURNAL_DEFAULT_MAX_PER_SEC };
+
+static void entry_begin(struct entry *e)
+{
+	sb_reset(&e->sb);
+	e->n = 0;
+}
+
+static void field_end(struct entry *e, size_t off)
+{
+	/* MAX_FIELDS is above the largest entry built here; the guard only
+	 * keeps a future field from writing past the arrays. */
+	if (e->n >= MAX_FIELDS)
+		return;
+	e->off[e->n] = off;
+	e->len[e->n] = e->sb.len - off;
+	e->n++;
+}
+
+static void field(struct entry *e, const char *name, const char *value, size_t len)
+{
+	size_t off = e->sb.len;
+
+	sb_puts(&e->sb, name);
+	sb_putc(&e->sb, '=');
+	sb_put(&e->sb, value, len);
+	field_end(e, off);
+}
+
+static void field_str(struct entry *e, const char *name, const char *value)
+{
+	field(e, name, value ? value : "", value ? strlen(value) : 0);
+}
+
+/* Absent and empty values are left out rather than written as "NAME=":
+ * `journalctl TRACEED_CONTAINER_ID=` is no way to find host processes, and
+ * a missing field says "unknown" more plainly. */
+static void field_opt(struct entry *e, const char *name, const char *value)
+{
+	if (value && *value)
+		field_str(e, name, value);
+}
+
+static void field_u64(struct entry *e, const char *name, uint64_t v)
+{
+	size_t off = e->sb.len;
+
+	sb_printf(&e->sb, "%s=%" PRIu64, name, v);
+	field_end(e, off);
+}
+
+static void field_fmt(struct entry *e, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void field_fmt(struct entry *e, const char *name, const char *fmt, ...)
+{
+	size_t off = e->sb.len;
+	char *s = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	sb_puts(&e->sb, name);
+	sb_putc(&e->sb, '=');
+	if (n >= 0)
+		sb_put(&e->sb, s, (size_t)n);
+	else
+		e->sb.oom = true;
+	free(s);
+	field_end(e, off);
+}
+
+static int entry_send(struct entry *e)
+{
+	struct iovec iov[MAX_FIELDS];
+
+	if (e->sb.oom)
+		return -ENOMEM;
+	for (unsigned i = 0; i < e->n; i++) {
+		iov[i].iov_base = e->sb.p + e->off[i];
+		iov[i].iov_len = e->len[i];
+	}
+	return sd_journal_sendv(iov, (int)e->n);
+}
+
+/* The fields every entry has. */
+static void entry_common(struct entry *e, const char *message_id, int priority)
+{
+	entry_begin(e);
+	field_str(e, "MESSAGE_ID", message_id);
+	field_fmt(e, "PRIORITY", "%d", priority);
+	field_str(e, "SYSLOG_IDENTIFIER", "traceed");
+}
+
+static void entry_rule(struct entry *e, const char *id, const char *name,
+		       enum te_severity sev, const char *mitre, const char *tactic)
+{
+	field_str(e, "TRACEED_RULE_ID", id);
+	field_str(e, "TRACEED_RULE_NAME", name);
+	field_str(e, "TRACEED_SEVERITY", te_severity_name(sev));
+	field_opt(e, "TRACEED_MITRE", mitre);
+	field_opt(e, "TRACEED_MITRE_TACTIC", tactic);
+}
+
+static uint64_t now_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+void te_journal_set_rate_limit(unsigned max_per_sec)
+{
+	J.max_per_sec = max_per_sec;
+}
+
+static int send_detection(const struct te_rule *r, const struct te_rule_event *re,
+			  uint64_t suppressed, const char *event_json, size_t len)
+{
+	struct entry *e = &J.e;
+	size_t off;
+
+	sb_reset(&J.text);
+	if (r->tpl)
+		te_tpl_render(r->tpl, re, &J.text);
+
+	entry_common(e, TE_JOURNAL_ID_DETECTION, te_severity_syslog(r->severity));
+	off = e->sb.len;
+	sb_printf(&e->sb, "MESSAGE=%s %s: ", r->id ? r->id : "", r->name ? r->name : "");
+	sb_put(&e->sb, J.text.p ? J.text.p : "", J.text.len);
+	if (suppressed)
+		sb_printf(&e->sb, " (+%" PRIu64 " repeats suppressed)", suppressed);
+	field_end(e, off);
+	entry_rule(e, r->id, r->name, r->severity, r->mitre_technique, r->mitre_tactic);
+	field_u64(e, "TRACEED_PID", re->pid);
+	field_u64(e, "TRACEED_PPID", re->ppid);
+	field_u64(e, "TRACEED_UID", re->uid);
+	field_str(e, "TRACEED_COMM", re->comm);
+	field_opt(e, "TRACEED_EXE", re->exe);
+	field_str(e, "TRACEED_CMDLINE", re->cmdline);
+	field_opt(e, "TRACEED_CONTAINER_ID", re->container_id);
+	if (event_json && len)
+		field(e, "TRACEED_EVENT", event_json, len);
+	field_u64(e, "TRACEED_SUPPRESSED", suppressed);
+	return entry_send(e);
+}
+
+static int send_summary(const struct pending *p)
+{
+	struct entry *e = &J.e;
+
+	entry_common(e, TE_JOURNAL_ID_DETECTION, te_severity_syslog(p->severity));
+	field_fmt(e, "MESSAGE", "%s %s: %" PRIu64 " more detection%s like this in the last second",
+		  p->id, p->name, p->count, p->count == 1 ? "" : "s");
+	entry_rule(e, p->id, p->name, p->severity, p->mitre, p->tactic);
+	field_u64(e, "TRACEED_AGGREGATED", p->count);
+	field_u64(e, "TRACEED_SUPPRESSED", p->suppressed);
+	return entry_send(e);
+}
+
+static void pending_free(struct pending *p)
+{
+	free(p->id);
+	free(p->name);
+	free(p->mitre);
+	free(p->tactic);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Count a detection over the cap.  On allocation failure the detection is
+ * written instead: exceeding the cap beats losing it. */
+static int count_excess(const struct te_rule *r, uint64_t suppressed)
+{
+	const char *id = r->id ? r->id : "";
+	struct pending *p;
+
+	for (size_t i = 0; i < J.npend; i++) {
+		if (!strcmp(J.pend[i].id, id)) {
+			J.pend[i].count++;
+			J.pend[i].suppressed += suppressed;
+			return 0;
+		}
+	}
+	if (J.npend == J.cap) {
+		size_t cap = J.cap ? 2 * J.cap : 8;
+		struct pending *n = realloc(J.pend, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		J.pend = n;
+		J.cap = cap;
+	}
+	p = &J.pend[J.npend];
+	*p = (struct pending){
+		.id = strdup(id),
+		.name = strdup(r->name ? r->name : ""),
+		.mitre = dup_or_null(r->mitre_technique),
+		.tactic = dup_or_null(r->mitre_tactic),
+		.severity = r->severity,
+		.count = 1,
+		.suppressed = suppressed,
+	};
+	if (!p->id || !p->name || (r->mitre_technique && !p->mitre) ||
+	    (r->mitre_tactic && !p->tactic)) {
+		pending_free(p);
+		return -ENOMEM;
+	}
+	J.npend++;
+	return 0;
+}
+
+/* End the window: one summary per rule that went over the cap.  A summary
+ * that cannot be sent is still forgotten — keeping it would only repeat the
+ * failure each second — but its error is returned for the caller to count. */
+static int close_window(void)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < J.npend; i++) {
+		int r = send_summary(&J.pend[i]);
+
+		if (r < 0 && ret == 0)
+			ret = r;
+		pending_free(&J.pend[i]);
+	}
+	J.npend = 0;
+	J.window_open = false;
+	J.written = 0;
+	return ret;
+}
+
+int te_journal_detection(const struct te_rule *r, const struct te_rule_event *re,
+			 uint64_t suppressed, const char *event_json, size_t len)
+{
+	uint64_t now;
+	int ret = 0;
+
+	if (J.max_per_sec == 0)
+		return send_detection(r, re, suppressed, event_json, len);
+
+	now = now_monotonic();
+	if (J.window_open && now - J.window_start >= NSEC_PER_SEC)
+		ret = close_window();
+	if (!J.window_open) {
+		J.window_open = true;
+		J.window_start = now;
+		J.written = 0;
+	}
+	if (J.written >= J.max_per_sec && count_excess(r, suppressed) == 0)
+		return ret;
+	J.written++;
+	int s = send_detection(r, re, suppressed, event_json, len);
+	return s < 0 ? s : ret;
+}
+
+int te_journal_tick(uint64_t now_ns)
+{
+	if (J.window_open && now_ns - J.window_start >= NSEC_PER_SEC)
+		return close_window();
+	return 0;
+}
+
+int te_journal_flush(void)
+{
+	return close_window();
+}
+
+int te_journal_events_lost(uint64_t lost, uint64_t total_lost)
+{
+	struct entry *e = &J.e;
+
+	entry_common(e, TE_JOURNAL_ID_EVENTS_LOST, LOG_WARNING);
+	field_fmt(e, "MESSAGE",
+		  "Lost %" PRIu64 " kernel events (%" PRIu64 " since start): the ring buffer was full",
+		  lost, total_lost);
+	field_u64(e, "TRACEED_EVENTS_LOST", lost);
+	field_u64(e, "TRACEED_EVENTS_LOST_TOTAL", total_lost);
+	return entry_send(e);
+}
+
+int te_journal_reload(bool ok, size_t rules, const char *error)
+{
+	struct entry *e = &J.e;
+
+	if (ok) {
+		entry_common(e, TE_JOURNAL_ID_RULES_RELOADED, LOG_INFO);
+		field_fmt(e, "MESSAGE", "Rules reloaded: %zu rules loaded", rules);
+		field_u64(e, "TRACEED_RULES", rules);
+	} else {
+		size_t off;
+
+		entry_common(e, TE_JOURNAL_ID_RELOAD_FAILED, LOG_ERR);
+		/* the error may be several diagnostics, one per line: sendv
+		 * keeps them in the one field */
+		off = e->sb.len;
+		sb_puts(&e->sb, "MESSAGE=Rule reload failed, the previous rules stay active: ");
+		sb_puts(&e->sb, error ? error : "unknown error");
+		field_end(e, off);
+		field_u64(e, "TRACEED_RULES", rules);
+		field_str(e, "TRACEED_ERROR", error ? error : "unknown error");
+	}
+	return entry_send(e);
+}
+
+void te_journal_close(void)
+{
+	for (size_t i = 0; i < J.npend; i++)
+		pending_free(&J.pend[i]);
+	free(J.pend);
+	J.pend = NULL;
+	J.npend = J.cap = 0;
+	J.window_open = false;
+	sb_free(&J.e.sb);
+	sb_free(&J.text);
+}
