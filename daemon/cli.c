@@ -9,7 +9,7 @@
 #include "event.h"
 
 enum { OPT_SERVICE = 0x0ff, OPT_LIST_EVENTS = 0x100, OPT_PROBE, OPT_BUFFER, OPT_BTF, OPT_REPLAY,
-       OPT_VALIDATE, OPT_DEDUP };
+       OPT_VALIDATE, OPT_DEDUP, OPT_CONFIG };
 
 static const struct option long_options[] = {
 	{ "foreground", no_argument, NULL, 'f' },
@@ -25,6 +25,7 @@ static const struct option long_options[] = {
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "validate", required_argument, NULL, OPT_VALIDATE },
 	{ "dedup-window", required_argument, NULL, OPT_DEDUP },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ 0 }
@@ -43,6 +44,8 @@ void te_cli_usage(FILE *out)
 	      "  -f, --foreground       trace until SIGINT/SIGTERM, printing to stdout\n"
 	      "      --service          as --foreground, for systemd: READY=1 once attached,\n"
 	      "                         STATUS= updates, watchdog pings (traceed.service)\n"
+	      "      --config FILE      configuration for --service (default\n"
+	      "                         " TRACEED_CONFIG_FILE ")\n"
 	      "  -o, --output FORMAT    table (default) or json (one object per line)\n"
 	      "  -r, --rules PATH       rule file or directory; repeatable (default:\n"
 	      "                         " TRACEED_RULES_DIR " and " TRACEED_RULES_D ")\n"
@@ -207,6 +210,9 @@ int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err)
 			cli->rule_paths[cli->nrule_paths++] = optarg;
 			if (c == OPT_VALIDATE)
 				set_mode(cli, TE_MODE_VALIDATE, &conflict);
+			break;
+		case OPT_CONFIG:
+			cli->config_path = optarg;
 			break;
 		case OPT_REPLAY:
 			cli->replay_path = optarg;

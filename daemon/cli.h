@@ -36,6 +36,8 @@ struct te_cli {
 	unsigned nrule_paths;
 	const char *replay_path;   /* --replay FILE ("-": stdin) */
 	unsigned dedup_window_ms;  /* --dedup-window MS */
+	const char *config_path;   /* --config FILE (--service reads the default) */
+	const char *state_dir;     /* rule state to apply (set from the config) */
 };
 
 /*

@@ -248,6 +248,7 @@ static struct te_ruleset *reload_rules(const struct te_cli *cli, struct te_loade
 	bool wanted[TE_EV_MAX], reported[TE_EV_MAX];
 	struct te_ruleset *rs = te_rules_load(cli->rule_paths, cli->nrule_paths);
 
+	te_rules_apply_state(rs, cli->state_dir);
 	if (!rs || te_engine_set_ruleset(engine, rs) < 0) {
 		te_ruleset_free(rs);
 		fprintf(stderr, "traceed: reload failed; still running the previous %zu rules\n",

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "rule_state.h"
+
 struct te_ruleset *te_rules_load(const char *const *paths, size_t n)
 {
 	const char *defaults[] = { TRACEED_RULES_DIR, TRACEED_RULES_D };
@@ -27,4 +29,17 @@ struct te_ruleset *te_rules_load(const char *const *paths, size_t n)
 	if (!rs)
 		fprintf(stderr, "traceed: the rules were not loaded (errors above)\n");
 	return rs;
+}
+
+void te_rules_apply_state(struct te_ruleset *rs, const char *state_dir)
+{
+	struct te_rule_state st;
+
+	if (!rs || !state_dir)
+		return;
+	te_rule_state_init(&st);
+	/* a damaged file costs its bad lines, not the daemon */
+	if (te_rule_state_load(&st, state_dir, stderr) == 0)
+		te_rule_state_apply(&st, rs, stderr);
+	te_rule_state_free(&st);
 }

@@ -13,3 +13,9 @@
  * "file:line:col: message"; returns NULL when anything failed.
  */
 struct te_ruleset *te_rules_load(const char *const *paths, size_t n);
+
+/*
+ * Apply the administrator's enable/disable choices stored under
+ * @state_dir (NULL: none) to @rs; problems are reported, never fatal.
+ */
+void te_rules_apply_state(struct te_ruleset *rs, const char *state_dir);

@@ -9,6 +9,11 @@ TRACEED_RULE_ID=TRC-102, the detection MESSAGE_ID, PRIORITY from the
 severity and the trigger's pid, comm and exe.  A reload (SIGHUP) must leave
 a "rules reloaded" entry.
 
+Case "state": traceed --service --config FILE, the file naming the rules and
+a state directory whose rule-state disables TRC-102: an mprotect W+X
+trigger must give its TRC-104 entry while the PTRACE_TRACEME trigger run
+before it gives no TRC-102 entry.
+
 Needs root and BPF: exits 77 without (1 under TRACEED_TEST_STRICT=1).
 """
 import json
@@ -50,7 +55,7 @@ def wait_for(what, pred, timeout=15):
     fail('timed out waiting for ' + what)
 
 
-def inner():
+def inner(case):
     traceed, rules, trigger = os.environ['TRACEED'], os.environ['RULES_DIR'], os.environ['TRIGGER']
     for target in ('/run', '/var/log'):
         subprocess.run(['mount', '-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', target], check=True)
@@ -58,9 +63,16 @@ def inner():
                           env=dict(os.environ, SYSTEMD_LOG_TARGET='console'))
     wait_for('journald', lambda: os.path.exists('/run/systemd/journal/socket'))
     errlog = '/run/traceed.stderr'
+    argv = [traceed, '--service', '--rules', rules]
+    if case == 'state':
+        os.makedirs('/run/traceed-state')
+        with open('/run/traceed-state/rule-state', 'w') as f:
+            f.write('# written by the test\ndisabled TRC-102\n')
+        with open('/run/traceed.yaml', 'w') as f:
+            f.write('rule_paths: [%s]\nstate_dir: /run/traceed-state\n' % rules)
+        argv = [traceed, '--service', '--config', '/run/traceed.yaml']
     with open(errlog, 'w') as err:
-        t = subprocess.Popen([traceed, '--service', '--rules', rules],
-                             stdout=subprocess.DEVNULL, stderr=err)
+        t = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
     try:
         def ready():
             with open(errlog) as f:
@@ -71,6 +83,9 @@ def inner():
                 fail('traceed exited:\n' + text)
             return 'traceed: ready' in text
         wait_for('traceed to attach', ready, 60)
+        if case == 'state':
+            state_case(trigger)
+            return
         trig = subprocess.run([trigger], capture_output=True, text=True, check=True)
         pid = trig.stdout.split('pid=')[1].split()[0]
         entries = wait_for('the TRC-102 journal entry',
@@ -102,10 +117,27 @@ def inner():
     print('PASS: detection and reload entries in the journal')
 
 
+def state_case(trigger):
+    traceme = subprocess.run([trigger], capture_output=True, text=True, check=True)
+    traceme_pid = traceme.stdout.split('pid=')[1].split()[0]
+    mprotect = os.path.join(os.path.dirname(trigger), 'trg_mprotect')
+    mp = subprocess.run([mprotect], capture_output=True, text=True, check=True)
+    mp_pid = mp.stdout.split('pid=')[1].split()[0]
+    wait_for('the TRC-104 entry of the W+X trigger',
+             lambda: [e for e in journal('TRACEED_RULE_ID=TRC-104') if e.get('TRACEED_PID') == mp_pid])
+    hits = [e for e in journal('TRACEED_RULE_ID=TRC-102') if e.get('TRACEED_PID') == traceme_pid]
+    if hits:
+        fail('TRC-102 is disabled in the rule state but fired: %r' % hits[0].get('MESSAGE'))
+    print('PASS: the rule state disabled TRC-102; TRC-104 still fires')
+
+
 def main():
-    if len(sys.argv) == 2 and sys.argv[1] == '--inner':
-        inner()
+    if len(sys.argv) == 3 and sys.argv[1] == '--inner':
+        inner(sys.argv[2])
         return
+    case = sys.argv[1] if len(sys.argv) == 2 else 'detection'
+    if case not in ('detection', 'state'):
+        fail('usage: service_test.py [detection|state]')
     for var in ('TRACEED', 'RULES_DIR', 'TRIGGER'):
         if not os.environ.get(var):
             fail(var + ' must be set (run through meson test)')
@@ -114,7 +146,7 @@ def main():
     if not os.access(JOURNALD, os.X_OK):
         skip(JOURNALD + ' not installed (Debian package systemd)')
     r = subprocess.run(['unshare', '--mount', '--propagation', 'private', '--',
-                        sys.executable, os.path.abspath(__file__), '--inner'])
+                        sys.executable, os.path.abspath(__file__), '--inner', case])
     sys.exit(r.returncode)
 
 
