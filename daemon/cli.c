@@ -179,8 +179,8 @@ int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err)
 
 	memset(cli, 0, sizeof(*cli));
 	cli->output = TE_OUT_TABLE;
-	cli->buffer_mib = 8;
-	cli->dedup_window_ms = 1000;
+	cli->buffer_mib = TE_DEFAULT_BUFFER_MIB;
+	cli->dedup_window_ms = TE_DEFAULT_DEDUP_MS;
 	te_scope_init(&cli->scope);
 
 	optind = 0; /* reset getopt so tests can call us repeatedly */
@@ -224,7 +224,7 @@ int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err)
 
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || optarg[0] == '-' || v > 3600000)
+			if (errno || *end || !*optarg || optarg[0] == '-' || v > TE_MAX_DEDUP_MS)
 				return usage_error(err,
 					"--dedup-window: '%s' is not a number of milliseconds (0 to 3600000)",
 					optarg);
@@ -250,7 +250,7 @@ int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err)
 
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
-			if (errno || *end || optarg[0] == '-' || v == 0 || v > 1024 || (v & (v - 1)))
+			if (errno || *end || optarg[0] == '-' || v == 0 || v > TE_MAX_BUFFER_MIB || (v & (v - 1)))
 				return usage_error(err,
 					"--buffer-size: '%s' is not a power of two between 1 and 1024 (MiB)",
 					optarg);

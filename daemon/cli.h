@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "defaults.h"
 #include "scope.h"
 
 enum te_output_fmt { TE_OUT_TABLE, TE_OUT_JSON };
@@ -22,7 +23,7 @@ enum te_cli_mode {
 	TE_MODE_VALIDATE,    /* --validate PATH...: check rule files */
 };
 
-#define TE_CLI_MAX_PATHS 64
+#define TE_CLI_MAX_PATHS TE_MAX_RULE_PATHS
 
 struct te_cli {
 	enum te_cli_mode mode;

@@ -25,19 +25,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "defaults.h"
 #include "scope.h"
 
-#ifndef TRACEED_CONFIG_FILE
-#define TRACEED_CONFIG_FILE "/etc/traceed/traceed.yaml"
-#endif
-#ifndef TRACEED_STATE_DIR
-#define TRACEED_STATE_DIR "/var/lib/traceed"
-#endif
-
-/* Same limits as the command line (cli.c), so either way agrees. */
-#define TE_CONFIG_MAX_RULE_PATHS 64
-#define TE_CONFIG_MAX_BUFFER_MIB 1024
-#define TE_CONFIG_MAX_DEDUP_MS 3600000u
+/* The command line's limits (defaults.h), so either way agrees. */
+#define TE_CONFIG_MAX_RULE_PATHS TE_MAX_RULE_PATHS
+#define TE_CONFIG_MAX_BUFFER_MIB TE_MAX_BUFFER_MIB
+#define TE_CONFIG_MAX_DEDUP_MS TE_MAX_DEDUP_MS
 #define TE_CONFIG_MAX_HISTORY 1000000u
 #define TE_CONFIG_MAX_JOURNAL_RATE 1000000u
 

@@ -162,7 +162,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	/* The rule view first: the process tree is kept from it, then it gets
 	 * the (possibly just exec'd) process's identity. */
-	te_rule_event_from_event(&re, c->arena, &ev, c->pt, NULL, "", c->out.hostname);
+	te_rule_event_from_event(&re, c->arena, &ev, c->pt, NULL, "", c->out.hostname,
+				 c->engine != NULL);
 	proc = te_rule_event_track(c->pt, &re);
 	if (proc) {
 		/*

@@ -74,16 +74,13 @@ void te_tracefs_ensure(struct te_features *f)
 		 strerror(errno));
 }
 
-static bool find_btf(const char *btf_path, struct te_features *f)
+/* The kernel BTF (CO-RE needs it; tp_btf hooks are looked up in it), or NULL. */
+static struct btf *find_btf(const char *btf_path, struct te_features *f)
 {
 	const char *path = btf_path ? btf_path : "/sys/kernel/btf/vmlinux";
-	struct btf *btf = btf__parse(path, NULL);
 
 	snprintf(f->btf_source, sizeof(f->btf_source), "%s", path);
-	if (!btf)
-		return false;
-	btf__free(btf);
-	return true;
+	return btf__parse(path, NULL);
 }
 
 /* Is the hook of @prog present?  Fills @why when not. */
@@ -136,9 +133,9 @@ void te_probe(struct bpf_object *obj, const char *btf_path, struct te_features *
 	size_t n;
 	const struct te_event_desc *table = te_event_table(&n);
 
-	f->btf = find_btf(btf_path, f);
+	vmlinux = find_btf(btf_path, f);
+	f->btf = vmlinux != NULL;
 	te_tracefs_ensure(f);
-	vmlinux = f->btf ? btf__parse(f->btf_source, NULL) : NULL;
 
 	for (size_t i = 0; i < n; i++) {
 		f->ev[table[i].id].available = true;

@@ -44,7 +44,7 @@ static void list_arg(struct te_rv *rv, struct te_rule_arena *a, const struct te_
 void te_rule_event_from_event(struct te_rule_event *re, struct te_rule_arena *arena,
 			      const struct te_event *ev, struct te_proctree *pt,
 			      struct te_proc *proc, const char *container_id,
-			      const char *hostname)
+			      const char *hostname, bool decode_names)
 {
 	const struct te_record_hdr *h = &ev->hdr;
 	memset(re, 0, sizeof(*re));
@@ -90,6 +90,8 @@ void te_rule_event_from_event(struct te_rule_event *re, struct te_rule_arena *ar
 			list_arg(rv, arena, v);
 			break;
 		default:
+			if (d->wire != TE_W_STR && !decode_names)
+				break;
 			if (d->wire == TE_W_STR) {
 				rv->str = te_arena_put(arena, v->buf.p, v->buf.len);
 				rv->len = v->buf.len;

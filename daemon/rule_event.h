@@ -78,12 +78,14 @@ const char *te_arena_put(struct te_rule_arena *a, const char *s, size_t n);
 /*
  * Fill @re from a decoded live event.  Process fields (exe, cmdline,
  * container, ancestors) come from @proc/@pt, which the caller has already
- * updated with te_rule_event_track().
+ * updated with te_rule_event_track().  @decode_names: format flag and enum
+ * arguments as text; only rules read them, so without rules the per-event
+ * formatting is skipped (those arguments are then absent).
  */
 void te_rule_event_from_event(struct te_rule_event *re, struct te_rule_arena *arena,
 			      const struct te_event *ev, struct te_proctree *pt,
 			      struct te_proc *proc, const char *container_id,
-			      const char *hostname);
+			      const char *hostname, bool decode_names);
 
 /*
  * Keep the process tree current from one event (fork/exec/exit and the

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "defaults.h"
 #include "rule_state.h"
 
 struct te_ruleset *te_rules_load(const char *const *paths, size_t n)

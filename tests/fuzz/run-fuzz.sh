@@ -71,8 +71,7 @@ srcs=$(sed -n '/^core_sources = files(/,/)/p' "$top/daemon/meson.build" |
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer $san -D_GNU_SOURCE
 	-DTRACEED_VERSION=\"fuzz\" -DTRACEED_RULES_DIR=\"/nonexistent\"
-	-DTRACEED_RULES_D=\"/nonexistent\" -DTRACEED_CONFIG_FILE=\"/nonexistent\"
-	-DTRACEED_STATE_DIR=\"/nonexistent\" -I$top/daemon -I$top/bpf
+	-DTRACEED_RULES_D=\"/nonexistent\" -I$top/daemon -I$top/bpf
 	$(pkg-config --cflags yaml-0.1 json-c)"
 libs=$(pkg-config --libs yaml-0.1 json-c)
 
