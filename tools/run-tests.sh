@@ -25,9 +25,16 @@ counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
 for path in sys.argv[1:]:
     with open(path) as f:
         for line in f:
-            r = json.loads(line)["result"]
+            if not line.strip():
+                continue
+            t = json.loads(line)
+            r = t["result"]
             key = r if r in counts else "FAIL"   # TIMEOUT, ERROR, UNEXPECTEDPASS
             counts[key] += 1
+            if key == "SKIP":
+                # a skip is named with its reason, never just counted
+                why = [l for l in (t.get("stdout") or "").splitlines() if l.strip()]
+                print("skipped: %s: %s" % (t["name"], why[-1] if why else "(no reason given)"))
 print("traceed: %d passed, %d failed, %d skipped" % (counts["OK"], counts["FAIL"], counts["SKIP"]))
 PY
 exit $status
