@@ -8,7 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <json-c/json.h>
+
+#include "output.h"
 
 #include "proctree.h"
 
@@ -74,47 +81,63 @@ static int num_value(struct json_object *v, int64_t *out)
 	}
 }
 
-/* The text form of a sockaddr object, as te_arg_text prints it. */
-static const char *sockaddr_text(struct json_object *v, struct te_rule_arena *a)
+static const char *obj_str(struct json_object *v, const char *key)
 {
 	struct json_object *f;
-	const char *fam, *addr = NULL, *port = NULL, *path = NULL, *scope = NULL;
-	char buf[512];
-	int n;
 
-	if (!json_object_object_get_ex(v, "sa_family", &f))
-		return te_arena_put(a, "", 0);
-	fam = json_object_get_string(f);
+	return json_object_object_get_ex(v, key, &f) ? json_object_get_string(f) : "";
+}
+
+/*
+ * A sockaddr object ({"sa_family":"AF_INET","sin_port":"4444",...}) back
+ * into the bytes the kernel sent, then into text by te_arg_text: replayed
+ * events read exactly as live ones, with one formatter for both.
+ */
+static const char *sockaddr_text(struct json_object *v, const struct te_arg_desc *d,
+				 struct te_rule_arena *a)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+		struct sockaddr_un un;
+	} u;
+	struct te_arg_value raw = { .present = true };
+	const char *fam = obj_str(v, "sa_family");
+	size_t len = 0;
+
+	memset(&u, 0, sizeof(u));
 	if (strcmp(fam, "AF_INET") == 0) {
-		if (json_object_object_get_ex(v, "sin_addr", &f))
-			addr = json_object_get_string(f);
-		if (json_object_object_get_ex(v, "sin_port", &f))
-			port = json_object_get_string(f);
-		n = snprintf(buf, sizeof(buf), "%s %s:%s", fam, addr ? addr : "", port ? port : "");
+		u.in.sin_family = AF_INET;
+		u.in.sin_port = htons((uint16_t)atoi(obj_str(v, "sin_port")));
+		inet_pton(AF_INET, obj_str(v, "sin_addr"), &u.in.sin_addr);
+		len = sizeof(u.in);
 	} else if (strcmp(fam, "AF_INET6") == 0) {
-		if (json_object_object_get_ex(v, "sin6_addr", &f))
-			addr = json_object_get_string(f);
-		if (json_object_object_get_ex(v, "sin6_port", &f))
-			port = json_object_get_string(f);
-		if (json_object_object_get_ex(v, "sin6_scope_id", &f))
-			scope = json_object_get_string(f);
-		if (scope && strcmp(scope, "0") != 0)
-			n = snprintf(buf, sizeof(buf), "%s [%s%%%s]:%s", fam, addr ? addr : "", scope,
-				     port ? port : "");
-		else
-			n = snprintf(buf, sizeof(buf), "%s [%s]:%s", fam, addr ? addr : "",
-				     port ? port : "");
+		u.in6.sin6_family = AF_INET6;
+		u.in6.sin6_port = htons((uint16_t)atoi(obj_str(v, "sin6_port")));
+		u.in6.sin6_flowinfo = htonl((uint32_t)strtoul(obj_str(v, "sin6_flowinfo"), NULL, 10));
+		u.in6.sin6_scope_id = (uint32_t)strtoul(obj_str(v, "sin6_scope_id"), NULL, 10);
+		inet_pton(AF_INET6, obj_str(v, "sin6_addr"), &u.in6.sin6_addr);
+		len = sizeof(u.in6);
 	} else if (strcmp(fam, "AF_UNIX") == 0) {
-		if (json_object_object_get_ex(v, "sun_path", &f))
-			path = json_object_get_string(f);
-		n = path && *path ? snprintf(buf, sizeof(buf), "%s %s", fam, path)
-				  : snprintf(buf, sizeof(buf), "%s", fam);
+		const char *path = obj_str(v, "sun_path");
+		size_t n = strnlen(path, sizeof(u.un.sun_path) - 1);
+
+		u.un.sun_family = AF_UNIX;
+		memcpy(u.un.sun_path, path, n);
+		/* "@name" is an abstract socket: a leading NUL on the wire */
+		if (path[0] == '@')
+			u.un.sun_path[0] = '\0';
+		len = offsetof(struct sockaddr_un, sun_path) + n;
 	} else {
-		n = snprintf(buf, sizeof(buf), "%s", fam);
+		/* other families print as their name alone, live or replayed */
+		return te_arena_put(a, fam, strlen(fam));
 	}
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		n = (int)strlen(buf);
-	return te_arena_put(a, buf, (size_t)n);
+	raw.buf.p = (const char *)&u;
+	raw.buf.len = len;
+	sb_reset(&a->text);
+	te_arg_text(&a->text, d, &raw);
+	return te_arena_put(a, a->text.p ? a->text.p : "", a->text.len);
 }
 
 static int arg_value(struct te_rv *rv, const struct te_arg_desc *d, struct json_object *v,
@@ -155,7 +178,7 @@ static int arg_value(struct te_rv *rv, const struct te_arg_desc *d, struct json_
 	}
 	default:
 		if (json_object_is_type(v, json_type_object))
-			rv->str = sockaddr_text(v, a);
+			rv->str = sockaddr_text(v, d, a);
 		else if (json_object_is_type(v, json_type_string))
 			rv->str = te_arena_put(a, json_object_get_string(v),
 					       (size_t)json_object_get_string_len(v));
