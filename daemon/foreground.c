@@ -271,38 +271,77 @@ static struct te_ruleset *reload_rules(const struct te_cli *cli, struct te_loade
 	return rs;
 }
 
+/* What traceed is about to trace, and systemd's READY=1 once it is so. */
+static void announce(const struct te_cli *cli, struct fg_ctx *c, struct te_loader *loader,
+		     const bool reported[TE_EV_MAX], struct te_ruleset *rs, struct duties *duties)
+{
+	unsigned nselected = 0, nmissing = 0;
+	uint64_t wd_usec = 0;
+
+	for (int id = 0; id < TE_EV_MAX; id++) {
+		if (!reported[id])
+			continue;
+		nselected++;
+		if (!loader->kernel_wanted[id]) {
+			nmissing++;
+			fprintf(stderr, "traceed: event %s unavailable: %s\n", te_event_by_id(id)->name,
+				loader->features.ev[id].reason);
+		}
+	}
+	if (rs)
+		fprintf(stderr, "traceed: %zu of %zu rules enabled\n", te_ruleset_enabled_count(rs),
+			te_ruleset_count(rs));
+	fprintf(stderr, "traceed: ready: tracing %u of %u selected events (%u programs attached)\n",
+		nselected - nmissing, nselected, loader->nlinks);
+	if (duties->service) {
+		/* Only now: BPF is attached and the rules are loaded. */
+		if (sd_watchdog_enabled(0, &wd_usec) > 0)
+			duties->watchdog_ns = wd_usec * 1000u;
+		sd_notifyf(0, "READY=1\nSTATUS=tracing %u events, %zu rules enabled",
+			   nselected - nmissing, rs ? te_ruleset_enabled_count(rs) : 0);
+	}
+	if (cli->events_given && cli->output == TE_OUT_TABLE) {
+		sb_reset(&c->sb);
+		te_output_table_header(&c->sb);
+		fwrite(c->sb.p, 1, c->sb.len, stdout);
+	}
+	fflush(stdout);
+}
+
+/* The closing line: what was seen, lost, printed and detected. */
+static void summarize(const struct fg_ctx *c, uint64_t lost)
+{
+	fprintf(stderr, "traceed: %llu events seen, %llu lost", (unsigned long long)c->seen,
+		(unsigned long long)lost);
+	if (c->malformed)
+		fprintf(stderr, ", %llu malformed", (unsigned long long)c->malformed);
+	fprintf(stderr, " (%llu printed", (unsigned long long)c->printed);
+	if (c->engine)
+		fprintf(stderr, ", %llu detections, %llu repeats suppressed",
+			(unsigned long long)te_engine_emitted(c->engine),
+			(unsigned long long)te_engine_suppressed(c->engine));
+	fprintf(stderr, ")\n");
+}
+
 int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 {
-	struct te_loader loader;
+	struct te_loader loader = { 0 };
 	struct te_loader_opts lo = { 0 };
 	struct fg_ctx c = { .cli = cli };
 	bool wanted[TE_EV_MAX], reported[TE_EV_MAX];
 	struct duties duties = { .service = cli->mode == TE_MODE_SERVICE };
-	uint64_t wd_usec = 0;
 	char hostname[256] = "", why[160];
-	int err, ret = 0;
-	unsigned nselected = 0, nmissing = 0;
-	uint64_t lost;
+	int err, ret = 1;
 
+	sb_init(&c.sb);
 	if (!te_have_bpf_privileges(why, sizeof(why))) {
 		fprintf(stderr, "traceed: %s\n", why);
-		te_ruleset_free(rs);
-		return 1;
+		goto out;
 	}
 	gethostname(hostname, sizeof(hostname) - 1);
 	c.out.hostname = hostname;
-	sb_init(&c.sb);
 	c.pt = te_proctree_new(PROCTREE_CAPACITY);
 	c.arena = calloc(1, sizeof(*c.arena));
-	if (!c.pt || !c.arena) {
-		fprintf(stderr, "traceed: out of memory\n");
-		te_proctree_free(c.pt);
-		free(c.arena);
-		te_ruleset_free(rs);
-		return 1;
-	}
-	install_signals();
-
 	if (rs) {
 		struct te_engine_opts eo = {
 			.json = cli->output == TE_OUT_JSON,
@@ -314,14 +353,12 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 		};
 
 		c.engine = te_engine_new(rs, &eo);
-		if (!c.engine) {
-			fprintf(stderr, "traceed: out of memory\n");
-			free(c.arena);
-			te_proctree_free(c.pt);
-			te_ruleset_free(rs);
-			return 1;
-		}
 	}
+	if (!c.pt || !c.arena || (rs && !c.engine)) {
+		fprintf(stderr, "traceed: out of memory\n");
+		goto out;
+	}
+	install_signals();
 
 	compute_wanted(cli, rs, wanted, reported);
 	lo.wanted = wanted;
@@ -330,50 +367,13 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 	lo.btf_path = cli->btf_path;
 	lo.on_record = on_record;
 	lo.ctx = &c;
-
-	err = te_loader_start(&loader, &lo);
-	if (err) {
-		te_loader_stop(&loader);
-		te_engine_free(c.engine);
-		te_ruleset_free(rs);
-		te_rule_arena_free(c.arena);
-		free(c.arena);
-		te_proctree_free(c.pt);
-		sb_free(&c.sb);
-		return 1;
-	}
+	if (te_loader_start(&loader, &lo))
+		goto out;
 	/* Seed after attaching: a process born in between is seen either way. */
 	te_proctree_seed(c.pt, "/proc");
+	announce(cli, &c, &loader, reported, rs, &duties);
 
-	for (int id = 0; id < TE_EV_MAX; id++) {
-		if (!reported[id])
-			continue;
-		nselected++;
-		if (!loader.kernel_wanted[id]) {
-			nmissing++;
-			fprintf(stderr, "traceed: event %s unavailable: %s\n", te_event_by_id(id)->name,
-				loader.features.ev[id].reason);
-		}
-	}
-	if (rs)
-		fprintf(stderr, "traceed: %zu of %zu rules enabled\n", te_ruleset_enabled_count(rs),
-			te_ruleset_count(rs));
-	fprintf(stderr, "traceed: ready: tracing %u of %u selected events (%u programs attached)\n",
-		nselected - nmissing, nselected, loader.nlinks);
-	if (duties.service) {
-		/* Only now: BPF is attached and the rules are loaded. */
-		if (sd_watchdog_enabled(0, &wd_usec) > 0)
-			duties.watchdog_ns = wd_usec * 1000u;
-		sd_notifyf(0, "READY=1\nSTATUS=tracing %u events, %zu rules enabled",
-			   nselected - nmissing, rs ? te_ruleset_enabled_count(rs) : 0);
-	}
-	if (cli->events_given && cli->output == TE_OUT_TABLE) {
-		sb_reset(&c.sb);
-		te_output_table_header(&c.sb);
-		fwrite(c.sb.p, 1, c.sb.len, stdout);
-	}
-	fflush(stdout);
-
+	ret = 0;
 	while (!stop_requested) {
 		if (reload_requested && rs) {
 			reload_requested = 0;
@@ -394,33 +394,25 @@ int te_foreground_run(const struct te_cli *cli, struct te_ruleset *rs)
 		if (fflush(stdout) == EOF && errno == EPIPE)
 			break;
 	}
-	if (duties.service) {
+	if (duties.service)
 		sd_notify(0, "STOPPING=1");
+	/* Drain what the kernel already queued before reporting. */
+	te_loader_poll(&loader, 0);
+	fflush(stdout);
+	if (duties.service) {
 		te_journal_flush();
 		if (duties.journal_failures)
 			fprintf(stderr, "traceed: %llu detections could not be written to the journal\n",
 				(unsigned long long)duties.journal_failures);
 		te_journal_close();
 	}
-	/* Drain what the kernel already queued before reporting. */
-	te_loader_poll(&loader, 0);
-	fflush(stdout);
-	lost = te_loader_stat(&loader, TE_STAT_DROPPED);
-	fprintf(stderr, "traceed: %llu events seen, %llu lost", (unsigned long long)c.seen,
-		(unsigned long long)lost);
-	if (c.malformed)
-		fprintf(stderr, ", %llu malformed", (unsigned long long)c.malformed);
-	fprintf(stderr, " (%llu printed", (unsigned long long)c.printed);
-	if (c.engine)
-		fprintf(stderr, ", %llu detections, %llu repeats suppressed",
-			(unsigned long long)te_engine_emitted(c.engine),
-			(unsigned long long)te_engine_suppressed(c.engine));
-	fprintf(stderr, ")\n");
-
+	summarize(&c, te_loader_stat(&loader, TE_STAT_DROPPED));
+out:
 	te_loader_stop(&loader);
 	te_engine_free(c.engine);
 	te_ruleset_free(rs);
-	te_rule_arena_free(c.arena);
+	if (c.arena)
+		te_rule_arena_free(c.arena);
 	free(c.arena);
 	te_proctree_free(c.pt);
 	sb_free(&c.sb);
