@@ -26,6 +26,7 @@
 #include <yaml.h>
 
 #include "grow.h"
+#include "yaml_util.h"
 
 struct cctx {
 	const char *file;
@@ -45,33 +46,13 @@ static int fail_at(struct cctx *y, const yaml_mark_t *m, int ret, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* libyaml marks are 0-based; messages are 1-based like compilers'. */
 	if (y->err && y->errlen)
-		snprintf(y->err, y->errlen, "%s:%zu:%zu: %s", y->file, m->line + 1, m->column + 1,
-			 msg);
+		snprintf(y->err, y->errlen, "%s:%u:%u: %s", y->file, te_yaml_line(m),
+			 te_yaml_col(m), msg);
 	return ret;
 }
 
 #define fail(y, n, ...) fail_at((y), &(n)->start_mark, -EINVAL, __VA_ARGS__)
-
-static const char *node_kind(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_SCALAR_NODE:
-		return "a string";
-	case YAML_SEQUENCE_NODE:
-		return "a sequence";
-	case YAML_MAPPING_NODE:
-		return "a mapping";
-	default:
-		return "nothing";
-	}
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return (const char *)n->data.scalar.value;
-}
 
 /* An empty value ("key:" with nothing after it), ~ or null. */
 static bool is_null(const yaml_node_t *n)
@@ -80,7 +61,7 @@ static bool is_null(const yaml_node_t *n)
 
 	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return false;
-	s = scalar(n);
+	s = te_yaml_scalar(n);
 	return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
 	       !strcmp(s, "NULL");
 }
@@ -99,8 +80,8 @@ static int want_uint(struct cctx *y, const yaml_node_t *n, const char *key, unsi
 
 	if (n->type != YAML_SCALAR_NODE || is_null(n))
 		return fail(y, n, "%s: expected a number, found %s", key,
-			    is_null(n) ? "nothing" : node_kind(n));
-	s = scalar(n);
+			    is_null(n) ? "nothing" : te_yaml_node_kind(n));
+	s = te_yaml_scalar(n);
 	if (is_quoted(n))
 		return fail(y, n, "%s: expected a number, found the string \"%s\"", key, s);
 	/* Decimal digits only: strtoul would take "-1", " 8" and "0x10". */
@@ -125,8 +106,8 @@ static int want_bool(struct cctx *y, const yaml_node_t *n, const char *key, bool
 
 	if (n->type != YAML_SCALAR_NODE || is_null(n))
 		return fail(y, n, "%s: expected true or false, found %s", key,
-			    is_null(n) ? "nothing" : node_kind(n));
-	s = scalar(n);
+			    is_null(n) ? "nothing" : te_yaml_node_kind(n));
+	s = te_yaml_scalar(n);
 	if (!is_quoted(n) && !strcasecmp(s, "true"))
 		*out = true;
 	else if (!is_quoted(n) && !strcasecmp(s, "false"))
@@ -146,8 +127,8 @@ static int want_path(struct cctx *y, const yaml_node_t *n, const char *key, char
 
 	if (n->type != YAML_SCALAR_NODE || is_null(n))
 		return fail(y, n, "%s: expected a path, found %s", key,
-			    is_null(n) ? "nothing" : node_kind(n));
-	s = scalar(n);
+			    is_null(n) ? "nothing" : te_yaml_node_kind(n));
+	s = te_yaml_scalar(n);
 	if (s[0] != '/')
 		return fail(y, n, "%s: '%s' is not an absolute path", key, s);
 	d = strdup(s);
@@ -167,7 +148,7 @@ static int want_seq(struct cctx *y, const yaml_node_t *n, const char *key,
 		return 0;
 	}
 	if (n->type != YAML_SEQUENCE_NODE)
-		return fail(y, n, "%s: expected a sequence, found %s", key, node_kind(n));
+		return fail(y, n, "%s: expected a sequence, found %s", key, te_yaml_node_kind(n));
 	*start = n->data.sequence.items.start;
 	*end = n->data.sequence.items.top;
 	return 0;
@@ -213,7 +194,7 @@ static int walk_mapping(struct cctx *y, struct te_config *c, yaml_node_t *map,
 		return 0;
 	if (map->type != YAML_MAPPING_NODE)
 		return fail(y, map, "%s: expected a mapping, found %s",
-			    *section ? section : "the file", node_kind(map));
+			    *section ? section : "the file", te_yaml_node_kind(map));
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
@@ -221,16 +202,16 @@ static int walk_mapping(struct cctx *y, struct te_config *c, yaml_node_t *map,
 
 		if (k->type != YAML_SCALAR_NODE)
 			return fail(y, k, "%s%sexpected a key name, found %s", section,
-				    *section ? ": " : "", node_kind(k));
-		for (i = 0; i < nnames && strcmp(names[i], scalar(k)); i++)
+				    *section ? ": " : "", te_yaml_node_kind(k));
+		for (i = 0; i < nnames && strcmp(names[i], te_yaml_scalar(k)); i++)
 			;
 		if (i == nnames)
 			return fail(y, k, "unknown key '%s%s%s'", section, *section ? "." : "",
-				    scalar(k));
+				    te_yaml_scalar(k));
 		snprintf(key, sizeof(key), "%s%s%s", section, *section ? "." : "", names[i]);
 		if (seen[i])
-			return fail(y, k, "%s: given twice (first at line %zu)", key,
-				    seen[i]->start_mark.line + 1);
+			return fail(y, k, "%s: given twice (first at line %u)", key,
+				    te_yaml_line(&seen[i]->start_mark));
 		seen[i] = k;
 		r = fn(y, c, i, key, v);
 		if (r < 0)
@@ -265,7 +246,7 @@ static int parse_kvs(struct cctx *y, yaml_node_t *map, const char *key, unsigned
 	int r = 0;
 
 	if (map->type != YAML_MAPPING_NODE) {
-		r = fail(y, map, "%s: expected a mapping, found %s", key, node_kind(map));
+		r = fail(y, map, "%s: expected a mapping, found %s", key, te_yaml_node_kind(map));
 		goto out;
 	}
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
@@ -275,13 +256,13 @@ static int parse_kvs(struct cctx *y, yaml_node_t *map, const char *key, unsigned
 
 		if (k->type != YAML_SCALAR_NODE || is_null(k)) {
 			r = fail(y, k, "%s: expected a key name, found %s", key,
-				 is_null(k) ? "nothing" : node_kind(k));
+				 is_null(k) ? "nothing" : te_yaml_node_kind(k));
 			goto out;
 		}
 		for (size_t i = 0; i < n; i++)
-			if (!strcmp(v[i].key, scalar(k))) {
+			if (!strcmp(v[i].key, te_yaml_scalar(k))) {
 				r = fail(y, k, "%s.%s: given twice (first at line %u)", key,
-					 scalar(k), v[i].line);
+					 te_yaml_scalar(k), v[i].line);
 				goto out;
 			}
 		if (te_grow((void **)&v, &cap, n, sizeof(*v), 4) < 0) {
@@ -289,15 +270,15 @@ static int parse_kvs(struct cctx *y, yaml_node_t *map, const char *key, unsigned
 			goto out;
 		}
 		e = &v[n++];
-		*e = (struct te_config_kv){ .line = (unsigned)val->start_mark.line + 1,
-					    .col = (unsigned)val->start_mark.column + 1 };
-		e->key = strdup(scalar(k));
+		*e = (struct te_config_kv){ .line = te_yaml_line(&val->start_mark),
+					    .col = te_yaml_col(&val->start_mark) };
+		e->key = strdup(te_yaml_scalar(k));
 		if (!e->key) {
 			r = fail_at(y, &k->start_mark, -ENOMEM, "out of memory");
 			goto out;
 		}
 		if (val->type == YAML_SCALAR_NODE) {
-			e->value = strdup(scalar(val));
+			e->value = strdup(te_yaml_scalar(val));
 			if (!e->value) {
 				r = fail_at(y, &val->start_mark, -ENOMEM, "out of memory");
 				goto out;
@@ -311,7 +292,7 @@ static int parse_kvs(struct cctx *y, yaml_node_t *map, const char *key, unsigned
 				goto out;
 		} else {
 			r = fail(y, val, "%s.%s: expected a string%s, found %s", key, e->key,
-				 depth == 0 ? " or a mapping of strings" : "", node_kind(val));
+				 depth == 0 ? " or a mapping of strings" : "", te_yaml_node_kind(val));
 			goto out;
 		}
 	}
@@ -349,8 +330,8 @@ static int parse_webhooks(struct cctx *y, struct te_config *c, const char *key, 
 			    sizeof(*c->outputs.webhooks), 2) < 0)
 			return fail_at(y, &m->start_mark, -ENOMEM, "out of memory");
 		w = &c->outputs.webhooks[c->outputs.nwebhooks];
-		*w = (struct te_config_webhook){ .line = (unsigned)m->start_mark.line + 1,
-						 .col = (unsigned)m->start_mark.column + 1 };
+		*w = (struct te_config_webhook){ .line = te_yaml_line(&m->start_mark),
+						 .col = te_yaml_col(&m->start_mark) };
 		r = parse_kvs(y, m, name, 0, &w->kv, &w->nkv);
 		if (r < 0)
 			return r;
@@ -459,14 +440,14 @@ static int parse_scope(struct cctx *y, struct te_config *c, const char *key, yam
 
 		if (e->type != YAML_SCALAR_NODE || is_null(e))
 			return fail(y, e, "%s: expected a scope expression, found %s", key,
-				    is_null(e) ? "nothing" : node_kind(e));
-		if (te_scope_add(&c->scope, scalar(e), msg, sizeof(msg)) < 0) {
+				    is_null(e) ? "nothing" : te_yaml_node_kind(e));
+		if (te_scope_add(&c->scope, te_yaml_scalar(e), msg, sizeof(msg)) < 0) {
 			/* te_scope_add speaks of the command-line option;
 			 * here the reader is looking at the "scope:" key. */
 			m = strncmp(msg, "--scope ", 8) ? msg : msg + 8;
 			return fail(y, e, "%s: %s", key, m);
 		}
-		r = push_str(y, e, &c->scope_exprs, &c->nscope_exprs, &cap, scalar(e));
+		r = push_str(y, e, &c->scope_exprs, &c->nscope_exprs, &cap, te_yaml_scalar(e));
 		if (r < 0)
 			return r;
 	}
@@ -541,15 +522,15 @@ static int parse_file(struct cctx *y, FILE *f, struct te_config *c)
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
 	yaml_node_t *root;
+	char problem[512];
 	int r = 0;
 
 	if (!yaml_parser_initialize(&parser))
 		return fail_at(y, &(yaml_mark_t){ 0 }, -ENOMEM, "out of memory");
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
-		r = fail_at(y, &parser.problem_mark, -EINVAL, "YAML syntax error: %s%s%s",
-			    parser.problem ? parser.problem : "unknown",
-			    parser.context ? " " : "", parser.context ? parser.context : "");
+		r = fail_at(y, &parser.problem_mark, -EINVAL, "YAML syntax error: %s",
+			    te_yaml_problem(&parser, "unknown", problem, sizeof(problem)));
 		goto out_parser;
 	}
 	y->doc = &doc;

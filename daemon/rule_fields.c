@@ -77,6 +77,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "grow.h"
 #include "rule_fields.h"
 
 enum te_rv_type te_rv_type_of_fmt(uint8_t fmt)
@@ -334,7 +335,7 @@ int rl_users_load(struct rl_users *u, const char *path)
 {
 	FILE *f;
 	char *line = NULL, *names = NULL;
-	size_t cap = 0, n = 0, alloc = 0, nlen = 0, ncap = 0, w = 0;
+	size_t cap = 0, n = 0, ocap = 0, vcap = 0, nlen = 0, ncap = 0, w = 0;
 	struct rl_user *v = NULL;
 	size_t *offs = NULL; /* name offsets until the block stops moving */
 	int r = 0;
@@ -358,20 +359,9 @@ int rl_users_load(struct rl_users *u, const char *path)
 		uid = strtoul(c2 + 1, &end, 10);
 		if (errno || *end != ':' || uid > UINT32_MAX)
 			continue;
-		if (n == alloc) {
-			size_t na = alloc ? alloc * 2 : 64;
-			size_t *no = realloc(offs, na * sizeof(*offs));
-			struct rl_user *nv;
-
-			if (!no)
-				goto oom;
-			offs = no;
-			nv = realloc(v, na * sizeof(*v));
-			if (!nv)
-				goto oom;
-			v = nv;
-			alloc = na;
-		}
+		if (te_grow((void **)&offs, &ocap, n, sizeof(*offs), 64) < 0 ||
+		    te_grow((void **)&v, &vcap, n, sizeof(*v), 64) < 0)
+			goto oom;
 		off = names_add(&names, &nlen, &ncap, line, (size_t)(c1 - line));
 		if (off < 0)
 			goto oom;

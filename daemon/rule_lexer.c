@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "rule_lexer.h"
 
 static bool is_space(char c)
@@ -44,17 +45,10 @@ int rl_lex(const struct rl_src *src, struct rl_token **toks, size_t *ntoks,
 
 		while (i < src->len && is_space(s[i]))
 			i++;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct rl_token *nv = realloc(v, ncap * sizeof(*v));
-
-			if (!nv) {
-				free(v);
-				rl_error_at(err, src, i, "out of memory");
-				return -ENOMEM;
-			}
-			v = nv;
-			cap = ncap;
+		if (te_grow((void **)&v, &cap, n, sizeof(*v), 16) < 0) {
+			free(v);
+			rl_error_at(err, src, i, "out of memory");
+			return -ENOMEM;
 		}
 		t.off = i;
 		if (i >= src->len) {

@@ -23,6 +23,7 @@
 
 #include "rule_loader.h"
 #include "grow.h"
+#include "yaml_util.h"
 
 /* ---- diagnostics ------------------------------------------------------- */
 
@@ -96,9 +97,8 @@ struct yctx {
 
 static struct te_src_loc node_loc(const struct yctx *y, const yaml_node_t *n)
 {
-	/* libyaml marks are 0-based; messages are 1-based like compilers'. */
-	return (struct te_src_loc){ y->file, (unsigned)n->start_mark.line + 1,
-				    (unsigned)n->start_mark.column + 1 };
+	return (struct te_src_loc){ y->file, te_yaml_line(&n->start_mark),
+				    te_yaml_col(&n->start_mark) };
 }
 
 static void err_at(struct yctx *y, const yaml_node_t *n, const char *fmt, ...)
@@ -116,33 +116,14 @@ static void err_at(struct yctx *y, const yaml_node_t *n, const char *fmt, ...)
 	y->errors++;
 }
 
-static const char *node_kind(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_SCALAR_NODE:
-		return "a string";
-	case YAML_SEQUENCE_NODE:
-		return "a sequence";
-	case YAML_MAPPING_NODE:
-		return "a mapping";
-	default:
-		return "nothing";
-	}
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return (const char *)n->data.scalar.value;
-}
-
 /* A scalar's text, or an error saying what @what should have been. */
 static const char *want_scalar(struct yctx *y, const yaml_node_t *n, const char *what)
 {
 	if (n->type != YAML_SCALAR_NODE) {
-		err_at(y, n, "%s must be a string, found %s", what, node_kind(n));
+		err_at(y, n, "%s must be a string, found %s", what, te_yaml_node_kind(n));
 		return NULL;
 	}
-	return scalar(n);
+	return te_yaml_scalar(n);
 }
 
 static char *dup_scalar(struct yctx *y, const yaml_node_t *n, const char *what)
@@ -188,10 +169,10 @@ static int want_str_seq(struct yctx *y, const yaml_node_t *n, const char *what, 
 	char buf[64];
 
 	if (n->type != YAML_SEQUENCE_NODE) {
-		err_at(y, n, "%s must be a sequence, found %s", what, node_kind(n));
+		err_at(y, n, "%s must be a sequence, found %s", what, te_yaml_node_kind(n));
 		return -EINVAL;
 	}
-	cap = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	cap = te_yaml_seq_len(n);
 	v = calloc(cap ? cap : 1, sizeof(*v));
 	if (!v) {
 		err_at(y, n, "out of memory");
@@ -223,7 +204,7 @@ static int want_str_seq(struct yctx *y, const yaml_node_t *n, const char *what, 
  * This is exact for the first line only: folded style turns line breaks
  * into spaces and both styles strip the indentation, so positions on later
  * lines of the condition are approximate (right line for literal style,
- * column off by the indentation).
+ * column off by the indentation).  A node that is not a scalar: its mark.
  */
 static struct te_src_loc text_loc(const struct yctx *y, const yaml_node_t *n)
 {
@@ -231,6 +212,8 @@ static struct te_src_loc text_loc(const struct yctx *y, const yaml_node_t *n)
 	size_t i = 0, line = 0, target = n->start_mark.line;
 	unsigned col;
 
+	if (n->type != YAML_SCALAR_NODE)
+		return loc;
 	switch (n->data.scalar.style) {
 	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
 	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
@@ -299,6 +282,13 @@ static bool is_keyword(const char *s)
 	       comp_known(s);
 }
 
+/* A bare word that may name a list (one that names none is taken
+ * literally when the condition is compiled). */
+static bool may_name_list(const char *s)
+{
+	return is_ident(s) && !is_keyword(s);
+}
+
 static bool comp_takes_list(const char *c)
 {
 	return !strcmp(c, "in") || !strcmp(c, "pmatch");
@@ -323,7 +313,7 @@ static bool comp_known(const char *c)
  */
 static void put_value(const yaml_node_t *n, struct strbuf *sb)
 {
-	const char *v = scalar(n);
+	const char *v = te_yaml_scalar(n);
 
 	if (is_int(v)) {
 		sb_puts(sb, v);
@@ -354,8 +344,8 @@ static int put_value_list(struct yctx *y, const yaml_node_t *n, struct strbuf *s
 		/* Inside a list, a bare word may name a list and is expanded
 		 * (a word that names none is taken literally), so words stay
 		 * bare and exceptions can use lists as in Falco. */
-		if (is_ident(scalar(c)) && !is_keyword(scalar(c)))
-			sb_puts(sb, scalar(c));
+		if (may_name_list(te_yaml_scalar(c)))
+			sb_puts(sb, te_yaml_scalar(c));
 		else
 			put_value(c, sb);
 	}
@@ -380,8 +370,8 @@ static int put_term(struct yctx *y, const char *field, const char *comp, const y
 	if (comp_takes_list(comp)) {
 		/* As in Falco, a single value with "in" names a list; a value
 		 * that cannot be a list name is taken literally. */
-		if (is_ident(scalar(vn)) && !is_keyword(scalar(vn))) {
-			sb_printf(sb, "%s %s (%s)", field, comp, scalar(vn));
+		if (may_name_list(te_yaml_scalar(vn))) {
+			sb_printf(sb, "%s %s (%s)", field, comp, te_yaml_scalar(vn));
 			return 0;
 		}
 		sb_printf(sb, "%s %s (", field, comp);
@@ -397,11 +387,6 @@ static int put_term(struct yctx *y, const char *field, const char *comp, const y
 static yaml_node_t *seq_at(struct yctx *y, const yaml_node_t *n, size_t i)
 {
 	return yaml_document_get_node(y->doc, n->data.sequence.items.start[i]);
-}
-
-static size_t seq_len(const yaml_node_t *n)
-{
-	return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 }
 
 /*
@@ -423,7 +408,7 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 
 	ex->loc = node_loc(y, n);
 	if (n->type != YAML_MAPPING_NODE) {
-		err_at(y, n, "an exception must be a mapping, found %s", node_kind(n));
+		err_at(y, n, "an exception must be a mapping, found %s", te_yaml_node_kind(n));
 		return -EINVAL;
 	}
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -458,7 +443,7 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 		return -EINVAL;
 	}
 	if (values && values->type != YAML_SEQUENCE_NODE) {
-		err_at(y, values, "exception values must be a sequence, found %s", node_kind(values));
+		err_at(y, values, "exception values must be a sequence, found %s", te_yaml_node_kind(values));
 		return -EINVAL;
 	}
 	sb_init(&sb);
@@ -475,29 +460,29 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 				goto out;
 			}
 		}
-		if (!te_rl_field_known(scalar(fields))) {
-			err_at(y, fields, "unknown field '%s'", scalar(fields));
+		if (!te_rl_field_known(te_yaml_scalar(fields))) {
+			err_at(y, fields, "unknown field '%s'", te_yaml_scalar(fields));
 			goto out;
 		}
-		if (!values || seq_len(values) == 0) {
+		if (!values || te_yaml_seq_len(values) == 0) {
 			ret = 0;
 			goto out;
 		}
 		if (comp_takes_list(comp)) {
-			sb_printf(&sb, "%s %s ", scalar(fields), comp);
+			sb_printf(&sb, "%s %s ", te_yaml_scalar(fields), comp);
 			if (put_value_list(y, values, &sb) < 0)
 				goto out;
 		} else {
 			/* "f = a or f = b": one term per value. */
-			for (i = 0; i < seq_len(values); i++) {
+			for (i = 0; i < te_yaml_seq_len(values); i++) {
 				if (i)
 					sb_puts(&sb, " or ");
-				if (put_term(y, scalar(fields), comp, seq_at(y, values, i), &sb) < 0)
+				if (put_term(y, te_yaml_scalar(fields), comp, seq_at(y, values, i), &sb) < 0)
 					goto out;
 			}
 		}
 	} else if (fields->type == YAML_SEQUENCE_NODE) {
-		nf = seq_len(fields);
+		nf = te_yaml_seq_len(fields);
 		if (nf == 0) {
 			err_at(y, fields, "exception '%s' has no fields", ex->name);
 			goto out;
@@ -507,20 +492,20 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 
 			if (!want_scalar(y, f, "an exception field"))
 				goto out;
-			if (!te_rl_field_known(scalar(f))) {
-				err_at(y, f, "unknown field '%s'", scalar(f));
+			if (!te_rl_field_known(te_yaml_scalar(f))) {
+				err_at(y, f, "unknown field '%s'", te_yaml_scalar(f));
 				goto out;
 			}
 		}
 		if (comps) {
 			if (comps->type != YAML_SEQUENCE_NODE) {
 				err_at(y, comps, "comps must be a sequence when fields is, found %s",
-				       node_kind(comps));
+				       te_yaml_node_kind(comps));
 				goto out;
 			}
-			if (seq_len(comps) != nf) {
+			if (te_yaml_seq_len(comps) != nf) {
 				err_at(y, comps, "exception '%s' has %zu comps for %zu fields", ex->name,
-				       seq_len(comps), nf);
+				       te_yaml_seq_len(comps), nf);
 				goto out;
 			}
 			for (i = 0; i < nf; i++) {
@@ -528,41 +513,41 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 
 				if (!want_scalar(y, c, "a comparison"))
 					goto out;
-				if (!comp_known(scalar(c))) {
-					err_at(y, c, "unknown comparison '%s'", scalar(c));
+				if (!comp_known(te_yaml_scalar(c))) {
+					err_at(y, c, "unknown comparison '%s'", te_yaml_scalar(c));
 					goto out;
 				}
 			}
 		}
-		for (r = 0; values && r < seq_len(values); r++) {
+		for (r = 0; values && r < te_yaml_seq_len(values); r++) {
 			yaml_node_t *row = seq_at(y, values, r);
 
 			if (row->type != YAML_SEQUENCE_NODE) {
 				err_at(y, row, "each exception value must be a sequence of %zu values, found %s",
-				       nf, node_kind(row));
+				       nf, te_yaml_node_kind(row));
 				goto out;
 			}
-			if (seq_len(row) != nf) {
+			if (te_yaml_seq_len(row) != nf) {
 				err_at(y, row, "exception '%s' has %zu values for %zu fields", ex->name,
-				       seq_len(row), nf);
+				       te_yaml_seq_len(row), nf);
 				goto out;
 			}
 			sb_puts(&sb, r ? " or (" : "(");
 			for (i = 0; i < nf; i++) {
 				yaml_node_t *vn = seq_at(y, row, i);
-				const char *comp = comps ? scalar(seq_at(y, comps, i))
+				const char *comp = comps ? te_yaml_scalar(seq_at(y, comps, i))
 						 : vn->type == YAML_SEQUENCE_NODE ? "in" : "=";
 
 				if (i)
 					sb_puts(&sb, " and ");
-				if (put_term(y, scalar(seq_at(y, fields, i)), comp, vn, &sb) < 0)
+				if (put_term(y, te_yaml_scalar(seq_at(y, fields, i)), comp, vn, &sb) < 0)
 					goto out;
 			}
 			sb_putc(&sb, ')');
 		}
 	} else {
 		err_at(y, fields, "exception fields must be a string or a sequence, found %s",
-		       node_kind(fields));
+		       te_yaml_node_kind(fields));
 		goto out;
 	}
 	if (sb.len) {
@@ -671,7 +656,7 @@ static int parse_override(struct yctx *y, struct rl_item *it, const yaml_node_t 
 	yaml_node_pair_t *p;
 
 	if (n->type != YAML_MAPPING_NODE) {
-		err_at(y, n, "override must be a mapping, found %s", node_kind(n));
+		err_at(y, n, "override must be a mapping, found %s", te_yaml_node_kind(n));
 		return -EINVAL;
 	}
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -715,7 +700,7 @@ static int parse_mitre(struct yctx *y, struct rl_item *it, const yaml_node_t *n)
 	yaml_node_pair_t *p;
 
 	if (n->type != YAML_MAPPING_NODE) {
-		err_at(y, n, "mitre must be a mapping {technique, tactic}, found %s", node_kind(n));
+		err_at(y, n, "mitre must be a mapping {technique, tactic}, found %s", te_yaml_node_kind(n));
 		return -EINVAL;
 	}
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -752,11 +737,10 @@ static int parse_value(struct yctx *y, struct rl_item *it, int key, const yaml_n
 	case RK_DESC:
 		return (it->description = dup_scalar(y, v, "description")) ? 0 : -EINVAL;
 	case RK_COND:
-		it->key_loc[RK_COND] = v->type == YAML_SCALAR_NODE ? text_loc(y, v) : node_loc(y, v);
+		it->key_loc[RK_COND] = text_loc(y, v);
 		return (it->condition = dup_scalar(y, v, "condition")) ? 0 : -EINVAL;
 	case RK_OUTPUT:
-		it->key_loc[RK_OUTPUT] = v->type == YAML_SCALAR_NODE ? text_loc(y, v)
-								      : node_loc(y, v);
+		it->key_loc[RK_OUTPUT] = text_loc(y, v);
 		return (it->output = dup_scalar(y, v, "output")) ? 0 : -EINVAL;
 	case RK_SEVERITY: {
 		const char *s = want_scalar(y, v, "severity");
@@ -781,15 +765,15 @@ static int parse_value(struct yctx *y, struct rl_item *it, int key, const yaml_n
 		return want_str_seq(y, v, "items", &it->items, &it->nitems);
 	case RK_EXCEPTIONS:
 		if (v->type != YAML_SEQUENCE_NODE) {
-			err_at(y, v, "exceptions must be a sequence, found %s", node_kind(v));
+			err_at(y, v, "exceptions must be a sequence, found %s", te_yaml_node_kind(v));
 			return -EINVAL;
 		}
-		it->exc = calloc(seq_len(v) ? seq_len(v) : 1, sizeof(*it->exc));
+		it->exc = calloc(te_yaml_seq_len(v) ? te_yaml_seq_len(v) : 1, sizeof(*it->exc));
 		if (!it->exc) {
 			err_at(y, v, "out of memory");
 			return -ENOMEM;
 		}
-		for (i = 0; i < seq_len(v); i++) {
+		for (i = 0; i < te_yaml_seq_len(v); i++) {
 			it->nexc++;
 			if (parse_exception(y, seq_at(y, v, i), &it->exc[i]) < 0)
 				return -EINVAL;
@@ -841,7 +825,7 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 	y->errors = 0;
 	if (n->type != YAML_MAPPING_NODE) {
 		err_at(y, n, "each item must be a mapping (rule, macro, list or "
-			     "required_engine_version), found %s", node_kind(n));
+			     "required_engine_version), found %s", te_yaml_node_kind(n));
 		return;
 	}
 	it.loc = node_loc(y, n);
@@ -854,7 +838,7 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 
 		if (k->type != YAML_SCALAR_NODE)
 			continue;
-		ks = scalar(k);
+		ks = te_yaml_scalar(k);
 		if (!strcmp(ks, "rule"))
 			kk = RL_RULE;
 		else if (!strcmp(ks, "macro"))
@@ -866,7 +850,7 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 		if (kk < 0)
 			continue;
 		if (kind_key) {
-			err_at(y, k, "item has both '%s' and '%s'", scalar(kind_key), ks);
+			err_at(y, k, "item has both '%s' and '%s'", te_yaml_scalar(kind_key), ks);
 			return;
 		}
 		kind_key = k;
@@ -885,7 +869,7 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 
 			if (k != kind_key) {
 				err_at(y, k, "unknown key '%s' with required_engine_version",
-				       k->type == YAML_SCALAR_NODE ? scalar(k) : "?");
+				       k->type == YAML_SCALAR_NODE ? te_yaml_scalar(k) : "?");
 				return;
 			}
 		}
@@ -909,7 +893,7 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 				ksp = &key_specs[i];
 		if (!ksp) {
 			err_at(y, k, "unknown key '%s' in %s '%s'", ks, kind_name(it.kind),
-			       kind_val->type == YAML_SCALAR_NODE ? scalar(kind_val) : "?");
+			       kind_val->type == YAML_SCALAR_NODE ? te_yaml_scalar(kind_val) : "?");
 			continue;
 		}
 		if (ksp->key == K_NAME) {
@@ -1054,6 +1038,7 @@ static void load_file(struct rl_items *out, const char *path, struct rl_diag *d)
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct yctx y = { .d = d };
+	char problem[512];
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
@@ -1083,10 +1068,9 @@ static void load_file(struct rl_items *out, const char *path, struct rl_diag *d)
 		if (!yaml_parser_load(&parser, &doc)) {
 			/* libyaml stops at the first syntax error: report its
 			 * words and where it noticed. */
-			rl_report(d, path, (unsigned)parser.problem_mark.line + 1,
-				  (unsigned)parser.problem_mark.column + 1, "YAML: %s%s%s",
-				  parser.problem ? parser.problem : "syntax error",
-				  parser.context ? " " : "", parser.context ? parser.context : "");
+			rl_report(d, path, te_yaml_line(&parser.problem_mark),
+				  te_yaml_col(&parser.problem_mark), "YAML: %s",
+				  te_yaml_problem(&parser, "syntax error", problem, sizeof(problem)));
 			break;
 		}
 		root = yaml_document_get_root_node(&doc);
@@ -1095,12 +1079,12 @@ static void load_file(struct rl_items *out, const char *path, struct rl_diag *d)
 			break;
 		}
 		y.doc = &doc;
-		if (root->type == YAML_SCALAR_NODE && !*scalar(root) &&
+		if (root->type == YAML_SCALAR_NODE && !*te_yaml_scalar(root) &&
 		    root->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 			/* a document of only comments */
 		} else if (root->type != YAML_SEQUENCE_NODE) {
 			err_at(&y, root, "a rules file must be a sequence of items, found %s",
-			       node_kind(root));
+			       te_yaml_node_kind(root));
 		} else {
 			for (it = root->data.sequence.items.start; it < root->data.sequence.items.top;
 			     it++)

@@ -747,16 +747,9 @@ static void merge_full(struct merge *m, const struct rl_item *it)
 	if (dr) {
 		draft_clear(dr);
 	} else {
-		if (m->n == m->cap) {
-			size_t cap = m->cap ? m->cap * 2 : 64;
-			struct draft *v = realloc(m->v, cap * sizeof(*v));
-
-			if (!v) {
-				oom(m, it);
-				return;
-			}
-			m->v = v;
-			m->cap = cap;
+		if (te_grow((void **)&m->v, &m->cap, m->n, sizeof(*m->v), 64) < 0) {
+			oom(m, it);
+			return;
 		}
 		dr = &m->v[m->n++];
 		memset(dr, 0, sizeof(*dr));
