@@ -29,7 +29,8 @@ import sys
 import tempfile
 import time
 
-STRICT = os.environ.get('TRACEED_TEST_STRICT') == '1'
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from testlib import fail, skip  # noqa: E402  (tests/testlib.py: 77, or 1 under TRACEED_TEST_STRICT=1)
 JOURNALD = '/lib/systemd/systemd-journald'
 CASES = ['detection', 'flood', 'lost', 'reload', 'catalog']
 IDS = {
@@ -38,16 +39,6 @@ IDS = {
     'rules reloaded': 'ebae09ad5f4e4f06be3d540ac121fbc4',
     'reload failed': 'bd466e914e064a98ab63957725dbb8c2',
 }
-
-
-def skip(why):
-    print('SKIP: ' + why)
-    sys.exit(1 if STRICT else 77)
-
-
-def fail(why):
-    print('FAIL: ' + why)
-    sys.exit(1)
 
 
 def run(cmd, **kw):

@@ -23,20 +23,11 @@ import subprocess
 import sys
 import time
 
-STRICT = os.environ.get('TRACEED_TEST_STRICT') == '1'
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from testlib import fail, skip  # noqa: E402  (tests/testlib.py: 77, or 1 under TRACEED_TEST_STRICT=1)
 JOURNALD = '/lib/systemd/systemd-journald'
 ID_DETECTION = '02684fb27ab246cc93ac342c45c7a9f6'
 ID_RELOADED = 'ebae09ad5f4e4f06be3d540ac121fbc4'
-
-
-def skip(why):
-    print('SKIP: ' + why)
-    sys.exit(1 if STRICT else 77)
-
-
-def fail(why):
-    print('FAIL: ' + why)
-    sys.exit(1)
 
 
 def journal(match):

@@ -30,18 +30,18 @@ python3 standard library only.
 """
 
 import ctypes
-import errno
 import json
 import os
-import platform
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 
-SKIP = 77
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import testlib  # noqa: E402  (tests/testlib.py)
+from testlib import Failure, Skip  # noqa: E402
+
 READY_TIMEOUT = 30.0  # seconds until "traceed: ready"
 EVENT_TIMEOUT = 10.0  # seconds to wait for the expected events to be printed
 SETTLE = 0.5          # extra wait after they are, to catch duplicates
@@ -50,7 +50,6 @@ TRIGGER_TIMEOUT = 30.0
 
 INIT_PIDNS_INO = 0xEFFFFFFC  # PROC_PID_INIT_INO: the initial pid namespace
 
-READY_RE = re.compile(r'traceed: ready')
 SUMMARY_RE = re.compile(r'traceed: (\d+) events seen, (\d+) lost')
 # What traceed says when BPF cannot be used here (the only start-up failure
 # that is a skip rather than a failure).
@@ -75,14 +74,6 @@ STR_KEYS = ('processName', 'hostName', 'containerId', 'eventId', 'eventName')
 LD_VARS = ('LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT')
 # An ordinary variable that exec events must never show.
 MARKER = 'TRG_MARKER=visible-only-to-the-trigger'
-
-
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
 
 
 def fail(msg):
@@ -164,35 +155,23 @@ def check_prerequisites():
     if not (have(CAP_SYS_ADMIN) or (have(CAP_BPF) and have(CAP_PERFMON))):
         raise Skip('missing capability: need CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON '
                    '(CapEff=%#x)' % caps)
-    nr = BPF_SYSCALL.get(platform.machine())
-    if nr is None:
-        return
-    # bpf(BPF_MAP_CREATE, {BPF_MAP_TYPE_ARRAY, key 4, value 4, 1 entry})
-    libc = ctypes.CDLL(None, use_errno=True)
-    attr = (ctypes.c_uint32 * 32)(2, 4, 4, 1)
-    fd = libc.syscall(ctypes.c_long(nr), ctypes.c_int(0), attr, ctypes.c_uint(ctypes.sizeof(attr)))
-    if fd >= 0:
-        os.close(fd)
-        return
-    err = ctypes.get_errno()
-    if err in (errno.EPERM, errno.EACCES, errno.ENOSYS):
+    err = testlib.bpf_map_create_errno(BPF_SYSCALL)
+    if err is not None:
         raise Skip('BPF unavailable: bpf(BPF_MAP_CREATE) failed: %s' % os.strerror(err))
 
 
 # --- traceed ----------------------------------------------------------------
 
-class Traceed:
+class Traceed(testlib.Daemon):
     """One traceed --foreground --output json process and what it printed."""
 
+    decode_stdout = False  # stdout lines are bytes, without the newline
+
     def __init__(self, events, scopes=()):
-        self.argv = [TRACEED, '--foreground', '--output', 'json', '--events', ','.join(events)]
+        argv = [TRACEED, '--foreground', '--output', 'json', '--events', ','.join(events)]
         for s in scopes:
-            self.argv += ['--scope', s]
-        self.out = []      # stdout lines (bytes, without the newline)
-        self.err = []      # stderr lines (str)
-        self.proc = None
-        self.cond = threading.Condition()
-        self.eof = 0
+            argv += ['--scope', s]
+        super().__init__(argv)
         self.returncode = None
         self.summary = None
         self.events = None
@@ -202,31 +181,11 @@ class Traceed:
     def pid(self):
         return self.proc.pid
 
-    def _reader(self, stream, sink, decode):
-        for raw in iter(stream.readline, b''):
-            line = raw[:-1] if raw.endswith(b'\n') else raw
-            with self.cond:
-                sink.append(line.decode('utf-8', 'replace') if decode else line)
-                self.cond.notify_all()
-        with self.cond:
-            self.eof += 1
-            self.cond.notify_all()
-
     def start(self):
         self.tracefs_was_mounted = tracefs_mounted()
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     preexec_fn=die_with_parent)
+        self.spawn()
         RUNNING.append(self)
-        self.threads = [threading.Thread(target=self._reader, args=(self.proc.stdout, self.out, False), daemon=True),
-                        threading.Thread(target=self._reader, args=(self.proc.stderr, self.err, True), daemon=True)]
-        for t in self.threads:
-            t.start()
-        with self.cond:
-            self.cond.wait_for(lambda: any(READY_RE.search(l) for l in self.err) or self.eof == 2,
-                               timeout=READY_TIMEOUT)
-            ready = any(READY_RE.search(l) for l in self.err)
-        if ready:
+        if self.wait_ready(READY_TIMEOUT):
             return self
         # No ready line: traceed died, or hangs.
         try:
@@ -243,11 +202,6 @@ class Traceed:
         note = '' if self.tracefs_was_mounted else \
             ' (tracefs was not mounted at /sys/kernel/tracing; traceed is expected to mount it)'
         fail('traceed exited with %d before "traceed: ready"%s' % (rc, note))
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
     def lines(self):
         with self.cond:
@@ -1008,8 +962,12 @@ def report_failure(msg):
               % (' '.join(tr.argv), tr.popen_pid, tr.rc, tr.stdout, tr.stderr))
 
 
+def kill_running():
+    for t in RUNNING:
+        t.kill()
+
+
 def main(argv):
-    global TRACEED, TRIGGER_DIR
     if len(argv) != 2 or argv[1] in ('-h', '--help'):
         print(__doc__)
         print('cases: ' + ' '.join(CASES))
@@ -1021,26 +979,19 @@ def main(argv):
     if name not in CASES:
         print('unknown case %r; cases: %s' % (name, ' '.join(CASES)))
         return 2
-    # meson test sends SIGTERM on timeout: make it unwind through finally.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit('killed by SIGTERM (timeout?)'))
-    try:
+    testlib.exit_on_sigterm()
+
+    def body():
+        global TRACEED, TRIGGER_DIR
         TRACEED = env_path('TRACEED')
         TRIGGER_DIR = env_path('TRIGGER_DIR')
         check(os.access(TRACEED, os.X_OK), 'TRACEED=%s is not an executable' % TRACEED)
         check_prerequisites()
         CASES[name]()
-    except Skip as e:
-        if os.environ.get('TRACEED_TEST_STRICT') == '1':
-            print('FAIL (TRACEED_TEST_STRICT=1 turns this skip into a failure): %s' % e)
-            return 1
-        print('SKIP: %s' % e)
-        return SKIP
-    except Failure as e:
-        report_failure(str(e))
-        return 1
-    finally:
-        for t in RUNNING:
-            t.kill()
+
+    status = testlib.guarded(body, report_failure, kill_running)
+    if status:
+        return status
     for t in RUNNING:
         if t.err:
             print('traceed stderr:\n    ' + '\n    '.join(t.err))

@@ -20,17 +20,8 @@ import sys
 import tempfile
 import time
 
-STRICT = os.environ.get('TRACEED_TEST_STRICT') == '1'
-
-
-def skip(why):
-    print('SKIP: ' + why)
-    sys.exit(1 if STRICT else 77)
-
-
-def fail(why):
-    print('FAIL: ' + why)
-    sys.exit(1)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from testlib import fail, skip  # noqa: E402  (tests/testlib.py: 77, or 1 under TRACEED_TEST_STRICT=1)
 
 
 def main():

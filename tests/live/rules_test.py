@@ -27,30 +27,27 @@ TRACEED_TEST_STRICT=1 the first two are failures).
 python3 standard library only.
 """
 
-import ctypes
-import errno
 import json
 import os
-import platform
 import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, 'rule_triggers'))
 import rule_cases  # noqa: E402
 from rule_cases import BY_ID, CASES, NS  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import testlib  # noqa: E402  (tests/testlib.py)
+from testlib import Failure, HostSkip, Skip, check  # noqa: E402,F401
 
-SKIP = 77
 READY_TIMEOUT = 60.0
 EXIT_TIMEOUT = 20.0
 TRIGGER_TIMEOUT = 60.0
-READY_RE = re.compile(r'traceed: ready')
 NO_BPF_RE = re.compile(r'\bCAP_(BPF|SYS_ADMIN|PERFMON)\b|'
                        r'\bBPF\b[^\n]*\b(unavailable|not available|not supported|not permitted)\b',
                        re.IGNORECASE)
@@ -60,23 +57,6 @@ PRIORITY = {'critical': 'Critical', 'high': 'Error', 'medium': 'Warning', 'low':
             'info': 'Informational'}
 LD_VARS = ('LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT')
 PY = '/usr/bin/python3' if os.path.exists('/usr/bin/python3') else sys.executable
-
-
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-class HostSkip(Skip):
-    """This kernel/host lacks what the rule watches: a skip even when strict."""
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
 
 
 def env_path(name, default=None):
@@ -93,17 +73,8 @@ BPF_SYSCALL = {'x86_64': 321, 'aarch64': 280, 'riscv64': 280, 'ppc64le': 361, 's
 def check_prerequisites():
     if os.geteuid() != 0:
         raise Skip('not root (euid %d): the live rule tests load BPF programs' % os.geteuid())
-    nr = BPF_SYSCALL.get(platform.machine())
-    if nr is None:
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    attr = (ctypes.c_uint32 * 32)(2, 4, 4, 1)
-    fd = libc.syscall(ctypes.c_long(nr), ctypes.c_int(0), attr, ctypes.c_uint(ctypes.sizeof(attr)))
-    if fd >= 0:
-        os.close(fd)
-        return
-    err = ctypes.get_errno()
-    if err in (errno.EPERM, errno.EACCES, errno.ENOSYS):
+    err = testlib.bpf_map_create_errno(BPF_SYSCALL)
+    if err is not None:
         raise Skip('BPF unavailable: bpf(BPF_MAP_CREATE) failed: %s' % os.strerror(err))
 
 
@@ -146,40 +117,17 @@ def host_requirements(case):
 
 # --- traceed ----------------------------------------------------------------
 
-def die_with_parent():
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
+die_with_parent = testlib.die_with_parent
 
 
-class Traceed:
+class Traceed(testlib.Daemon):
     def __init__(self):
-        self.argv = [TRACEED, '--foreground', '--rules', RULES_DIR, '--output', 'json']
-        self.out, self.err = [], []
-        self.cond = threading.Condition()
-        self.eof = 0
-        self.proc = None
-
-    def _reader(self, stream, sink):
-        for raw in iter(stream.readline, b''):
-            with self.cond:
-                sink.append(raw.decode('utf-8', 'replace').rstrip('\n'))
-                self.cond.notify_all()
-        with self.cond:
-            self.eof += 1
-            self.cond.notify_all()
+        super().__init__([TRACEED, '--foreground', '--rules', RULES_DIR, '--output', 'json'])
 
     def start(self):
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, preexec_fn=die_with_parent)
+        self.spawn()
         RUNNING.append(self)
-        self.threads = [threading.Thread(target=self._reader, args=(self.proc.stdout, self.out), daemon=True),
-                        threading.Thread(target=self._reader, args=(self.proc.stderr, self.err), daemon=True)]
-        for t in self.threads:
-            t.start()
-        with self.cond:
-            self.cond.wait_for(lambda: any(READY_RE.search(l) for l in self.err) or self.eof == 2,
-                               timeout=READY_TIMEOUT)
-            ready = any(READY_RE.search(l) for l in self.err)
-        if ready:
+        if self.wait_ready(READY_TIMEOUT):
             return self
         try:
             rc = self.proc.wait(timeout=2)
@@ -241,11 +189,6 @@ class Traceed:
             check(not missing, 'stdout line %d is not a detection (lacks %s): %s' % (n, missing, l[:300]))
             dets.append(d)
         return dets
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 RUNNING = []
@@ -323,8 +266,12 @@ def report_failure(msg):
         print('--- trigger (pid %d, exit %d): %s\n    stdout: %r\n    stderr: %r' % (pid, rc, text, out, err))
 
 
+def kill_running():
+    for t in RUNNING:
+        t.kill()
+
+
 def main(argv):
-    global TRACEED, RULE_TRIGGER_DIR, RULES_DIR
     if len(argv) != 2 or argv[1] in ('-h', '--help'):
         print(__doc__)
         print('cases: ' + ' '.join(c.id for c in CASES))
@@ -336,28 +283,19 @@ def main(argv):
     if not case:
         print('unknown case %r' % argv[1])
         return 2
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit('killed by SIGTERM (timeout?)'))
-    try:
+    testlib.exit_on_sigterm()
+
+    def body():
+        global TRACEED, RULE_TRIGGER_DIR, RULES_DIR
         TRACEED = env_path('TRACEED')
         RULE_TRIGGER_DIR = env_path('RULE_TRIGGER_DIR')
         RULES_DIR = env_path('RULES_DIR', os.path.join(os.path.dirname(os.path.dirname(HERE)), 'rules'))
         check_prerequisites()
         run_case(case)
-    except HostSkip as e:
-        print('SKIP: %s' % e)
-        return SKIP
-    except Skip as e:
-        if os.environ.get('TRACEED_TEST_STRICT') == '1':
-            print('FAIL (TRACEED_TEST_STRICT=1 turns this skip into a failure): %s' % e)
-            return 1
-        print('SKIP: %s' % e)
-        return SKIP
-    except Failure as e:
-        report_failure(str(e))
-        return 1
-    finally:
-        for t in RUNNING:
-            t.kill()
+
+    status = testlib.guarded(body, report_failure, kill_running)
+    if status:
+        return status
     print('PASS: %s' % case.id)
     return 0
 

@@ -35,26 +35,14 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CASES_DIR = os.path.join(HERE, 'cases')
-SKIP = 77
+sys.path.insert(0, os.path.dirname(HERE))
+from testlib import Failure, Skip, check, skip_status  # noqa: E402,F401  (tests/testlib.py)
 
 DETECTION_KEYS = ('time', 'rule_id', 'rule_name', 'severity', 'priority', 'mitre', 'tags',
                   'output', 'output_fields', 'suppressed', 'hostname', 'event')
 PRIORITY = {'critical': 'Critical', 'high': 'Error', 'medium': 'Warning', 'low': 'Notice',
             'info': 'Informational'}
 TIME_RE = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$')
-
-
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
 
 
 def traceed():
@@ -170,11 +158,7 @@ def main(argv):
         else:
             run_case(argv[1])
     except Skip as e:
-        if os.environ.get('TRACEED_TEST_STRICT') == '1':
-            print('FAIL (TRACEED_TEST_STRICT=1 turns this skip into a failure): %s' % e)
-            return 1
-        print('SKIP: %s' % e)
-        return SKIP
+        return skip_status(e)
     except Failure as e:
         print('FAIL: %s' % e)
         return 1

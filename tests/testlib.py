@@ -1,0 +1,170 @@
+"""Shared pieces of the Python test harnesses (tests/*/*.py).
+
+meson runs each harness as `python3 path/to/script.py`; a script finds this
+module with
+
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import testlib
+
+Exit status of every harness: 0 pass, 1 fail, 77 skip; with
+TRACEED_TEST_STRICT=1 in the environment a skip is a failure (1), except a
+HostSkip (the host lacks what is tested, whatever the harness does).
+"""
+import ctypes
+import errno
+import os
+import platform
+import signal
+import subprocess
+import sys
+import threading
+
+SKIP = 77
+READY_LINE = 'traceed: ready'
+
+
+def strict():
+    return os.environ.get('TRACEED_TEST_STRICT') == '1'
+
+
+# --- immediate exit (the small scripts) --------------------------------------
+
+def skip(why):
+    print('SKIP: ' + why)
+    sys.exit(1 if strict() else SKIP)
+
+
+def fail(why):
+    print('FAIL: ' + why)
+    sys.exit(1)
+
+
+# --- exceptions and the main wrapper (the case-table harnesses) ------------
+
+class Failure(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+class HostSkip(Skip):
+    """This kernel/host lacks what the test watches: a skip even when strict."""
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def skip_status(e):
+    """Print a caught Skip and return the exit status it stands for."""
+    if strict() and not isinstance(e, HostSkip):
+        print('FAIL (TRACEED_TEST_STRICT=1 turns this skip into a failure): %s' % e)
+        return 1
+    print('SKIP: %s' % e)
+    return SKIP
+
+
+def report(msg):
+    print('FAIL: %s' % msg)
+
+
+def guarded(body, on_failure=report, cleanup=None):
+    """Run body(); Skip and Failure become exit statuses (77/1).
+
+    body's own return value (None means 0) is returned otherwise; cleanup()
+    runs in any case, before the status is returned."""
+    try:
+        return body() or 0
+    except Skip as e:
+        return skip_status(e)
+    except Failure as e:
+        on_failure(str(e))
+        return 1
+    finally:
+        if cleanup:
+            cleanup()
+
+
+def exit_on_sigterm():
+    """meson test sends SIGTERM on timeout: make it unwind through finally."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit('killed by SIGTERM (timeout?)'))
+
+
+# --- BPF and processes ------------------------------------------------------
+
+def bpf_map_create_errno(syscall_numbers):
+    """Try bpf(BPF_MAP_CREATE, {ARRAY, key 4, value 4, 1 entry}).
+
+    None if it worked or this machine's bpf(2) number is unknown, else errno
+    when it is EPERM, EACCES or ENOSYS (other errors count as working)."""
+    nr = syscall_numbers.get(platform.machine())
+    if nr is None:
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    attr = (ctypes.c_uint32 * 32)(2, 4, 4, 1)
+    fd = libc.syscall(ctypes.c_long(nr), ctypes.c_int(0), attr, ctypes.c_uint(ctypes.sizeof(attr)))
+    if fd >= 0:
+        os.close(fd)
+        return None
+    err = ctypes.get_errno()
+    return err if err in (errno.EPERM, errno.EACCES, errno.ENOSYS) else None
+
+
+def die_with_parent():
+    """preexec_fn: PR_SET_PDEATHSIG SIGTERM."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
+
+
+class Daemon:
+    """A traceed process whose stdout/stderr lines are collected by threads.
+
+    Subclasses set self.argv, then call self.spawn() and self.wait_ready()."""
+
+    decode_stdout = True
+
+    def __init__(self, argv):
+        self.argv = argv
+        self.out = []      # stdout lines (str, or bytes without decode_stdout)
+        self.err = []      # stderr lines (str)
+        self.proc = None
+        self.cond = threading.Condition()
+        self.eof = 0
+
+    def _reader(self, stream, sink, decode):
+        for raw in iter(stream.readline, b''):
+            with self.cond:
+                if decode:
+                    sink.append(raw.decode('utf-8', 'replace').rstrip('\n'))
+                else:
+                    sink.append(raw[:-1] if raw.endswith(b'\n') else raw)
+                self.cond.notify_all()
+        with self.cond:
+            self.eof += 1
+            self.cond.notify_all()
+
+    def spawn(self):
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, preexec_fn=die_with_parent)
+        self.threads = [threading.Thread(target=self._reader,
+                                         args=(self.proc.stdout, self.out, self.decode_stdout),
+                                         daemon=True),
+                        threading.Thread(target=self._reader, args=(self.proc.stderr, self.err, True),
+                                         daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def wait_ready(self, timeout):
+        """True once "traceed: ready" is on stderr; False if both streams
+        closed first or timeout seconds passed."""
+        ready = lambda: any(READY_LINE in l for l in self.err)
+        with self.cond:
+            self.cond.wait_for(lambda: ready() or self.eof == 2, timeout=timeout)
+            return ready()
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
