@@ -10,4 +10,5 @@ apt-get install -y --no-install-recommends \
     clang llvm bpftool libclang-rt-14-dev \
     libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libyaml-dev \
     libcmocka-dev libjson-c-dev \
-    python3 python3-dbus util-linux systemd dbus polkitd libxml2-utils
+    python3 python3-dbus util-linux systemd dbus polkitd libxml2-utils \
+    openssh-client man-db
