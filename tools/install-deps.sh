@@ -11,4 +11,5 @@ apt-get install -y --no-install-recommends \
     libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libyaml-dev \
     libcmocka-dev libjson-c-dev \
     python3 python3-dbus util-linux systemd dbus polkitd libxml2-utils \
-    openssh-client man-db
+    openssh-client man-db \
+    python3-dbusmock libcurl4-openssl-dev openssl bash-completion

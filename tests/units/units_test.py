@@ -213,6 +213,7 @@ def case_xml():
         'Reload': ('', ''),
         'ListDetections': ('a{sv}', None),
         'GetStatus': ('', 'a{sv}'),
+        'TestOutputs': ('', 'u'),
     }
     if set(methods) != set(want_methods):
         errors.append(f'methods {sorted(methods)} != {sorted(want_methods)}')
@@ -226,7 +227,7 @@ def case_xml():
             errors.append(f'{name}: in {got_in!r} out {got_out!r}')
     want_props = {'Version': 's', 'StartedAt': 't', 'EventsSeen': 't', 'EventsLost': 't',
                   'DetectionsTotal': 't', 'RulesLoaded': 'u', 'RulesEnabled': 'u',
-                  'UnavailableEvents': 'as'}
+                  'UnavailableEvents': 'as', 'Outputs': 'a(sssttttt)'}
     got_props = {n: p.get('type') for n, p in props.items()}
     if got_props != want_props:
         errors.append(f'properties {got_props} != {want_props}')
@@ -278,7 +279,7 @@ def case_xml():
     # polkit actions.
     pol = ET.parse(files[2]).getroot()
     actions = {a.get('id'): a for a in pol.findall('action')}
-    if set(actions) != {'org.traceed1.manage-rules', 'org.traceed1.reload'}:
+    if set(actions) != {'org.traceed1.manage-rules', 'org.traceed1.reload', 'org.traceed1.test-outputs'}:
         errors.append(f'polkit actions {sorted(actions)}')
     for aid, a in actions.items():
         for d in ('allow_any', 'allow_inactive', 'allow_active'):
@@ -416,6 +417,7 @@ def policy_behaviour(addr, py):
             (f'{IFACE}.EnableRule', 'string:TRC-102'),
             (f'{IFACE}.DisableRule', 'string:TRC-102'),
             (f'{IFACE}.Reload',),
+            (f'{IFACE}.TestOutputs',),
         ]
         denied = [
             ('org.freedesktop.DBus.Properties.Set', f'string:{IFACE}', 'string:Version',
