@@ -229,6 +229,7 @@ int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err)
 					"--dedup-window: '%s' is not a number of milliseconds (0 to 3600000)",
 					optarg);
 			cli->dedup_window_ms = (unsigned)v;
+			cli->dedup_given = true;
 			break;
 		}
 		case 's':
@@ -255,6 +256,7 @@ int te_cli_parse(struct te_cli *cli, int argc, char **argv, FILE *err)
 					"--buffer-size: '%s' is not a power of two between 1 and 1024 (MiB)",
 					optarg);
 			cli->buffer_mib = (unsigned)v;
+			cli->buffer_given = true;
 			break;
 		}
 		case OPT_BTF:

@@ -31,14 +31,15 @@ struct te_cli {
 	bool selected[TE_EV_MAX];  /* events to print */
 	struct te_scope scope;
 	unsigned buffer_mib;       /* ring buffer size, power of two */
+	bool buffer_given;         /* --buffer-size (over the configuration) */
 	const char *btf_path;      /* --btf FILE, or NULL */
 	bool events_given;         /* --events: print events (event mode) */
 	const char *rule_paths[TE_CLI_MAX_PATHS]; /* --rules, or --validate's paths */
 	unsigned nrule_paths;
 	const char *replay_path;   /* --replay FILE ("-": stdin) */
 	unsigned dedup_window_ms;  /* --dedup-window MS */
+	bool dedup_given;
 	const char *config_path;   /* --config FILE (--service reads the default) */
-	const char *state_dir;     /* rule state to apply (set from the config) */
 };
 
 /*

@@ -46,6 +46,11 @@ void te_engine_free(struct te_engine *e)
 	free(e);
 }
 
+void te_engine_set_dedup_window(struct te_engine *e, uint64_t window_ns)
+{
+	e->opts.dedup_window_ns = window_ns;
+}
+
 int te_engine_set_ruleset(struct te_engine *e, struct te_ruleset *rs)
 {
 	struct te_detector *fresh = te_detector_new(e->opts.dedup_window_ns);
@@ -75,7 +80,8 @@ static void on_match(void *ctx, struct te_rule *rule, const struct te_rule_event
 		e->event_ready = true;
 	}
 	if (e->opts.sink)
-		e->opts.sink(e->opts.sink_ctx, rule, re, suppressed, e->event.p, e->event.len);
+		/* NUL-terminated (sb_str), so a sink may keep it as a C string */
+		e->opts.sink(e->opts.sink_ctx, rule, re, suppressed, sb_str(&e->event), e->event.len);
 	if (e->opts.out) {
 		sb_reset(&e->line);
 		if (e->opts.json) {

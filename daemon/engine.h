@@ -15,7 +15,8 @@
 #include "rule_set.h"
 #include "strbuf.h"
 
-/* Another place a detection goes (the journal, in --service). */
+/* Another place a detection goes (the outputs of --service).  @event_json
+ * is NUL-terminated. */
 typedef void (*te_detection_sink)(void *ctx, const struct te_rule *rule,
 				  const struct te_rule_event *re, uint64_t suppressed,
 				  const char *event_json, size_t event_len);
@@ -39,6 +40,9 @@ void te_engine_free(struct te_engine *e);
 /* Use @rs from now on (a reload); forgets the de-duplication state, whose
  * keys are the old set's rules. */
 int te_engine_set_ruleset(struct te_engine *e, struct te_ruleset *rs);
+/* The de-duplication window for the next te_engine_set_ruleset() (a
+ * reload that changed dedup_window_ms). */
+void te_engine_set_dedup_window(struct te_engine *e, uint64_t window_ns);
 /* Match one event; returns the detections written. */
 unsigned te_engine_process(struct te_engine *e, const struct te_rule_event *re,
 			   te_event_json_fn event_json, void *ctx);

@@ -250,6 +250,23 @@ int te_loader_poll(struct te_loader *l, int timeout_ms)
 	return ring_buffer__consume(l->rb);
 }
 
+int te_loader_fd(struct te_loader *l)
+{
+	return ring_buffer__epoll_fd(l->rb);
+}
+
+int te_loader_consume(struct te_loader *l)
+{
+	/* A zero-timeout poll also empties the ring buffer's own epoll set,
+	 * whose readiness the loop's epoll follows; then what was written
+	 * without a wakeup. */
+	int n = ring_buffer__poll(l->rb, 0);
+
+	if (n < 0)
+		return n;
+	return ring_buffer__consume(l->rb);
+}
+
 uint64_t te_loader_stat(struct te_loader *l, enum te_stat which)
 {
 	int ncpu = libbpf_num_possible_cpus();

@@ -60,6 +60,14 @@ int te_loader_start(struct te_loader *l, const struct te_loader_opts *opts);
 int te_loader_select(struct te_loader *l, const bool wanted[TE_EV_MAX]);
 /* Wait up to @timeout_ms for records and hand them all to on_record. */
 int te_loader_poll(struct te_loader *l, int timeout_ms);
+/*
+ * For an event loop: an fd that is readable when the kernel woke the
+ * reader, and te_loader_consume() to hand over every queued record.  The
+ * BPF side batches wakeups under load, so the loop must also consume on a
+ * short timer.  Returns records consumed or a negative errno.
+ */
+int te_loader_fd(struct te_loader *l);
+int te_loader_consume(struct te_loader *l);
 /* Kernel counters summed over CPUs (enum te_stat). */
 uint64_t te_loader_stat(struct te_loader *l, enum te_stat which);
 void te_loader_stop(struct te_loader *l);

@@ -7,41 +7,12 @@
 #include "cli.h"
 #include "engine.h"
 #include "event.h"
-#include "foreground.h"
+#include "daemon.h"
 #include "loader.h"
 #include "probe.h"
 #include "replay.h"
-#include "config.h"
-#include "journal_out.h"
 #include "rule_paths.h"
-#include "rule_state.h"
 #include "rule_set.h"
-
-/*
- * --service: the configuration file, then the command line on top of it
- * (--rules replaces the file's rule paths).  Returns 0, or 1 after printing
- * the error (file:line:column).
- */
-static int apply_config(struct te_cli *cli, struct te_config *cfg)
-{
-	const char *path = cli->config_path ? cli->config_path : TRACEED_CONFIG_FILE;
-	char err[512];
-
-	if (te_config_load(path, cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "traceed: %s\n", err);
-		return 1;
-	}
-	if (cli->nrule_paths == 0 && !cfg->rule_paths_default)
-		for (size_t i = 0; i < cfg->nrule_paths && i < TE_CLI_MAX_PATHS; i++)
-			cli->rule_paths[cli->nrule_paths++] = cfg->rule_paths[i];
-	cli->buffer_mib = cfg->buffer_mib;
-	cli->dedup_window_ms = cfg->dedup_window_ms;
-	if (te_scope_is_empty(&cli->scope))
-		cli->scope = cfg->scope;
-	cli->state_dir = cfg->state_dir;
-	te_journal_set_rate_limit(cfg->outputs.journal_rate_limit);
-	return 0;
-}
 
 static int run_replay(const struct te_cli *cli)
 {
@@ -130,8 +101,6 @@ int main(int argc, char **argv)
 		return run_validate(&cli);
 	case TE_MODE_FOREGROUND:
 	case TE_MODE_SERVICE: {
-		struct te_ruleset *rs = NULL;
-		struct te_config cfg = { 0 };
 		char why[160];
 
 		/* Say what is missing before anything else can fail. */
@@ -139,23 +108,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "traceed: %s\n", why);
 			return 1;
 		}
-		if (cli.mode == TE_MODE_SERVICE && apply_config(&cli, &cfg))
-			return 1;
-		/* Event mode (--events) loads rules only when asked to. */
-		if (!cli.events_given || cli.nrule_paths) {
-			rs = te_rules_load(cli.rule_paths, cli.nrule_paths);
-			if (!rs) {
-				if (cli.mode == TE_MODE_SERVICE)
-					te_config_free(&cfg);
-				return 1;
-			}
-			te_rules_apply_state(rs, cli.state_dir);
-		}
-		/* the foreground owns the rule set: a reload replaces it */
-		ret = te_foreground_run(&cli, rs);
-		if (cli.mode == TE_MODE_SERVICE)
-			te_config_free(&cfg);
-		return ret;
+		return te_daemon_run(&cli);
 	}
 	default:
 		return 2;

@@ -2,12 +2,21 @@
 #include "rule_paths.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "defaults.h"
 #include "rule_state.h"
 
 struct te_ruleset *te_rules_load(const char *const *paths, size_t n)
+{
+	char err[8];
+
+	return te_rules_load_err(paths, n, err, sizeof(err));
+}
+
+struct te_ruleset *te_rules_load_err(const char *const *paths, size_t n, char *errbuf,
+				     size_t errlen)
 {
 	const char *defaults[] = { TRACEED_RULES_DIR, TRACEED_RULES_D };
 	const char *found[2];
@@ -20,13 +29,17 @@ struct te_ruleset *te_rules_load(const char *const *paths, size_t n)
 			if (stat(defaults[i], &st) == 0)
 				found[n++] = defaults[i];
 		if (n == 0) {
-			fprintf(stderr, "traceed: no rules: neither %s nor %s exists; use --rules PATH\n",
-				TRACEED_RULES_DIR, TRACEED_RULES_D);
+			snprintf(errbuf, errlen, "no rules: neither %s nor %s exists",
+				 TRACEED_RULES_DIR, TRACEED_RULES_D);
+			fprintf(stderr, "traceed: %s; use --rules PATH\n", errbuf);
 			return NULL;
 		}
 		paths = found;
 	}
+	memset(&err, 0, sizeof(err));
 	rs = te_ruleset_load(paths, n, stderr, &err);
+	if (!rs)
+		te_rl_error_format(&err, errbuf, errlen);
 	if (!rs)
 		fprintf(stderr, "traceed: the rules were not loaded (errors above)\n");
 	return rs;

@@ -13,6 +13,9 @@
  * "file:line:col: message"; returns NULL when anything failed.
  */
 struct te_ruleset *te_rules_load(const char *const *paths, size_t n);
+/* The same, with the first error also in @err ("file:line:col: message"). */
+struct te_ruleset *te_rules_load_err(const char *const *paths, size_t n, char *err,
+				     size_t errlen);
 
 /*
  * Apply the administrator's enable/disable choices stored under

@@ -145,9 +145,9 @@ class Daemon:
             self.eof += 1
             self.cond.notify_all()
 
-    def spawn(self):
+    def spawn(self, env=None):
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, preexec_fn=die_with_parent)
+                                     stderr=subprocess.PIPE, preexec_fn=die_with_parent, env=env)
         self.threads = [threading.Thread(target=self._reader,
                                          args=(self.proc.stdout, self.out, self.decode_stdout),
                                          daemon=True),
@@ -168,3 +168,94 @@ class Daemon:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+# --- a private system bus ----------------------------------------------------
+
+BUS_CONF = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={sock}</listen>
+  <auth>EXTERNAL</auth>
+  <!-- the default policy of dbus 1.14's system.conf -->
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+{extra}
+  <include>{conf}</include>
+</busconfig>
+'''
+
+# What polkit's own bus policy (org.freedesktop.PolicyKit1.conf) allows, for
+# a mock polkitd on the private bus.
+POLKIT_POLICY = '''  <policy user="root">
+    <allow own="org.freedesktop.PolicyKit1"/>
+  </policy>
+  <policy context="default">
+    <allow send_destination="org.freedesktop.PolicyKit1"/>
+  </policy>'''
+
+
+class PrivateBus:
+    """dbus-daemon with the system bus's default policy plus @conf (a bus
+    policy file, e.g. dbus/org.traceed1.conf) and @extra policy XML, on a
+    socket in @tmpdir (made world-searchable so other users can connect).
+    self.address is the bus address; stop() ends it."""
+
+    def __init__(self, tmpdir, conf, extra=''):
+        os.chmod(tmpdir, 0o755)
+        self.sock = os.path.join(tmpdir, 'system_bus_socket')
+        cfg = os.path.join(tmpdir, 'bus.conf')
+        with open(cfg, 'w') as f:
+            f.write(BUS_CONF.format(sock=self.sock, conf=os.path.abspath(conf), extra=extra))
+        self.proc = subprocess.Popen(['dbus-daemon', f'--config-file={cfg}', '--nofork',
+                                      '--nosyslog', '--print-address=1'],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=die_with_parent)
+        self.address = self.proc.stdout.readline().strip()
+        if not self.address:
+            self.proc.wait(timeout=5)
+            self.error = self.proc.stderr.read().strip()
+        else:
+            self.error = None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=5)
+
+
+def reexec_with_modules(modules):
+    """Make sure this script runs under a python3 that has @modules (Debian's
+    /usr/bin/python3 has python3-dbus and python3-dbusmock when the one that
+    started us, e.g. a pyenv, does not).  Returns a missing module's name
+    when no interpreter has them all, else None (or does not return)."""
+    probe = 'import ' + ', '.join(modules)
+    try:
+        exec(probe, {})
+        return None
+    except ImportError:
+        pass
+    py = '/usr/bin/python3'
+    if os.path.realpath(sys.executable) != os.path.realpath(py) and os.access(py, os.X_OK) and \
+            subprocess.run([py, '-c', probe], cwd='/', capture_output=True).returncode == 0:
+        os.execv(py, [py] + sys.argv)
+    for m in modules:
+        try:
+            __import__(m)
+        except ImportError:
+            return m
+    return None

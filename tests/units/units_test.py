@@ -35,7 +35,7 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from testlib import SKIP  # noqa: E402  (tests/testlib.py)
+from testlib import SKIP, PrivateBus  # noqa: E402  (tests/testlib.py)
 import testlib  # noqa: E402
 STRICT = testlib.strict()
 SRC = os.path.dirname(os.path.dirname(HERE))
@@ -307,32 +307,6 @@ def case_xml():
 
 # --- bus policy on a private dbus-daemon ----------------------------------
 
-BUS_CONF = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={sock}</listen>
-  <auth>EXTERNAL</auth>
-  <!-- the default policy of dbus 1.14's system.conf -->
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <include>{conf}</include>
-</busconfig>
-'''
-
 OWNER = r'''
 import dbus, sys, time
 bus = dbus.bus.BusConnection(sys.argv[1])
@@ -355,19 +329,11 @@ def case_dbus_policy():
         return skip('dbus-daemon not installed')
     conf = os.path.join(DBUS_DIR, 'org.traceed1.conf')
     with tempfile.TemporaryDirectory() as tmp:
-        os.chmod(tmp, 0o755)
-        sock = os.path.join(tmp, 'system_bus_socket')
-        cfg = os.path.join(tmp, 'bus.conf')
-        with open(cfg, 'w') as f:
-            f.write(BUS_CONF.format(sock=sock, conf=os.path.abspath(conf)))
-        bus = subprocess.Popen(['dbus-daemon', f'--config-file={cfg}', '--nofork', '--nosyslog',
-                               '--print-address=1'], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+        bus = PrivateBus(tmp, conf)
         try:
-            addr = bus.stdout.readline().strip()
+            addr = bus.address
             if not addr:
-                bus.wait(timeout=5)
-                return fail('dbus-daemon rejected the configuration: ' + bus.stderr.read().strip())
+                return fail('dbus-daemon rejected the configuration: ' + bus.error)
             print(f'ok: dbus-daemon accepts org.traceed1.conf ({addr})')
             py = dbus_python()
             if os.geteuid() != 0 or not need('setpriv') or not need('dbus-send') or not py:
@@ -375,8 +341,7 @@ def case_dbus_policy():
                 return skip('policy behaviour not tried (needs root, setpriv, dbus-send, python3-dbus)')
             return policy_behaviour(addr, py)
         finally:
-            bus.terminate()
-            bus.wait(timeout=5)
+            bus.stop()
 
 
 def dbus_python():

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "detection_out.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bus.h"
+#include "daemon.h"
+#include "detection.h"
+#include "event_socket.h"
+#include "history.h"
+#include "journal_out.h"
+
+int te_detection_out_open(struct te_daemon *d, char *err, size_t errlen)
+{
+	char why[512];
+
+	d->history = te_history_new(d->cfg.history_size);
+	if (!d->history) {
+		snprintf(err, errlen, "out of memory for a history of %u detections",
+			 d->cfg.history_size);
+		return -ENOMEM;
+	}
+	/*
+	 * A socket passed by traceed.socket is used whatever the file says
+	 * (the administrator enabled the unit); without one the daemon makes
+	 * its own only when outputs.event_socket asks for it.  A socket that
+	 * cannot be made costs that output, not detection.
+	 */
+	if (te_event_socket_open(d->event, d->cfg.outputs.event_socket ? TE_EVENT_SOCKET_PATH : NULL,
+				 &d->evsock, why, sizeof(why)) < 0)
+		fprintf(stderr, "traceed: no event socket: %s\n", why);
+	return 0;
+}
+
+int te_detection_out_reconfigure(struct te_daemon *d, const struct te_config *cfg, char *err,
+				 size_t errlen)
+{
+	(void)d, (void)cfg, (void)err, (void)errlen;
+	/* The history is resized by the caller once the reload cannot fail;
+	 * the event socket stays as it is (a socket passed by systemd cannot
+	 * be re-created; outputs.event_socket takes effect at restart). */
+	return 0;
+}
+
+void te_detection_out_close(struct te_daemon *d)
+{
+	te_event_socket_free(d->evsock);
+	d->evsock = NULL;
+	te_history_free(d->history);
+	d->history = NULL;
+}
+
+void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rule_event *re,
+		      uint64_t suppressed, const char *event_json, size_t event_len)
+{
+	struct te_daemon *d = ctx;
+	struct te_history_entry e, copy;
+	const char *event = event_json ? event_json : "{}";
+
+	/* journald away (early boot, restart): count, never stop tracing */
+	if (d->cfg.outputs.journal &&
+	    te_journal_detection(rule, re, suppressed, event_json, event_len) < 0)
+		d->journal_failures++;
+
+	d->detections++;
+	sb_reset(&d->det);
+	te_tpl_render(rule->tpl, re, &d->det);
+	e = (struct te_history_entry){
+		.id = d->detections,
+		.time_usec = re->time_ns / 1000u,
+		.severity = rule->severity,
+		.rule_id = rule->id,
+		.rule_name = rule->name,
+		.mitre_technique = rule->mitre_technique,
+		.mitre_tactic = rule->mitre_tactic,
+		.output = sb_str(&d->det),
+		.pid = re->pid,
+		.ppid = re->ppid,
+		.uid = re->uid,
+		.comm = re->comm,
+		.exe = re->exe,
+		.cmdline = re->cmdline,
+		.container_id = re->container_id,
+		.suppressed = suppressed,
+		/* NUL-terminated by the engine (sb_str) */
+		.event = event,
+	};
+	if (te_history_entry_copy(&copy, &e) == 0) {
+		te_bus_emit_detection(d->bus, &copy);
+		te_history_push_owned(d->history, &copy);
+	}
+
+	if (d->evsock) {
+		sb_reset(&d->det);
+		te_detection_json(&d->det, rule, re, suppressed, event_json, event_len);
+		te_event_socket_send(d->evsock, d->det.p, d->det.len);
+	}
+}
+
+/* Webhook outputs: none until the sender is configured (issue 5). */
+size_t te_detection_out_count(struct te_daemon *d)
+{
+	(void)d;
+	return 0;
+}
+
+void te_detection_out_stats(struct te_daemon *d, size_t i, struct te_output_stats *st)
+{
+	(void)d, (void)i;
+	memset(st, 0, sizeof(*st));
+}
+
+unsigned te_detection_out_test(struct te_daemon *d)
+{
+	return (unsigned)te_detection_out_count(d);
+}

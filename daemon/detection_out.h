@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Where a detection goes under --service, in this order:
+ *   1. the journal (journal_out.c), when outputs.journal is on;
+ *   2. the history (ListDetections) and the D-Bus Detection signal, with the
+ *      same id — the daemon's detection sequence;
+ *   3. the event socket, as one JSON line (te_detection_json);
+ *   4. the webhook outputs' queue (never waits on the network).
+ * The journal comes first because it is the record an administrator looks
+ * at; nothing later can delay or lose it.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "rule_event.h"
+#include "rule_set.h"
+
+struct te_daemon;
+
+/* Configuration flags the daemon loads its file with. */
+#define TE_DETECTION_OUT_CONFIG_FLAGS 0u
+
+/* Create the history and the event socket for d->cfg.  A socket that cannot
+ * be opened is reported and left out; the daemon runs on.  0 or -ENOMEM. */
+int te_detection_out_open(struct te_daemon *d, char *err, size_t errlen);
+
+/*
+ * A reload with @cfg: everything that may fail is prepared first, so on an
+ * error (@err says why) nothing has changed.  Called before d->cfg is
+ * replaced by @cfg.
+ */
+int te_detection_out_reconfigure(struct te_daemon *d, const struct te_config *cfg, char *err,
+				 size_t errlen);
+
+/* The engine's sink (te_detection_sink), @ctx is the daemon. */
+void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rule_event *re,
+		      uint64_t suppressed, const char *event_json, size_t event_len);
+
+void te_detection_out_close(struct te_daemon *d);
+
+/* The webhook outputs, for the Outputs property and TestOutputs. */
+struct te_output_stats {
+	const char *name, *kind, *url; /* url without user info */
+	uint64_t queued, delivered, retried, rejected, dropped;
+};
+size_t te_detection_out_count(struct te_daemon *d);
+void te_detection_out_stats(struct te_daemon *d, size_t i, struct te_output_stats *st);
+/* Queue a test detection to every webhook output; returns how many. */
+unsigned te_detection_out_test(struct te_daemon *d);

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "history.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+struct te_history {
+	struct te_history_entry *ring;
+	uint32_t max;    /* capacity of ring */
+	uint32_t head;   /* index of the oldest entry */
+	uint32_t size;
+};
+
+void te_history_entry_clear(struct te_history_entry *e)
+{
+	free((char *)e->rule_id);
+	free((char *)e->rule_name);
+	free((char *)e->mitre_technique);
+	free((char *)e->mitre_tactic);
+	free((char *)e->output);
+	free((char *)e->comm);
+	free((char *)e->exe);
+	free((char *)e->cmdline);
+	free((char *)e->container_id);
+	free((char *)e->event);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Valid UTF-8 whatever the kernel gave: D-Bus refuses anything else. */
+static char *dup_or_empty(const char *s)
+{
+	return te_utf8_dup_escaped(s);
+}
+
+int te_history_entry_copy(struct te_history_entry *dst, const struct te_history_entry *src)
+{
+	*dst = *src;
+	/* all or nothing: a half-copied entry is freed below */
+	dst->rule_id = dup_or_empty(src->rule_id);
+	dst->rule_name = dup_or_empty(src->rule_name);
+	dst->mitre_technique = dup_or_empty(src->mitre_technique);
+	dst->mitre_tactic = dup_or_empty(src->mitre_tactic);
+	dst->output = dup_or_empty(src->output);
+	dst->comm = dup_or_empty(src->comm);
+	dst->exe = dup_or_empty(src->exe);
+	dst->cmdline = dup_or_empty(src->cmdline);
+	dst->container_id = dup_or_empty(src->container_id);
+	dst->event = dup_or_empty(src->event);
+	if (!dst->rule_id || !dst->rule_name || !dst->mitre_technique || !dst->mitre_tactic ||
+	    !dst->output || !dst->comm || !dst->exe || !dst->cmdline || !dst->container_id ||
+	    !dst->event) {
+		te_history_entry_clear(dst);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+struct te_history *te_history_new(uint32_t max)
+{
+	struct te_history *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	if (max && !(h->ring = calloc(max, sizeof(*h->ring)))) {
+		free(h);
+		return NULL;
+	}
+	h->max = max;
+	return h;
+}
+
+void te_history_free(struct te_history *h)
+{
+	if (!h)
+		return;
+	for (uint32_t i = 0; i < h->size; i++)
+		te_history_entry_clear(&h->ring[(h->head + i) % h->max]);
+	free(h->ring);
+	free(h);
+}
+
+int te_history_resize(struct te_history *h, uint32_t max)
+{
+	struct te_history_entry *ring = NULL;
+	uint32_t keep = h->size < max ? h->size : max;
+	uint32_t drop = h->size - keep;
+
+	if (max == h->max)
+		return 0;
+	if (max && !(ring = calloc(max, sizeof(*ring))))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < h->size; i++) {
+		struct te_history_entry *e = &h->ring[(h->head + i) % h->max];
+
+		if (i < drop)
+			te_history_entry_clear(e);
+		else
+			ring[i - drop] = *e; /* moved, strings and all */
+	}
+	free(h->ring);
+	h->ring = ring;
+	h->max = max;
+	h->head = 0;
+	h->size = keep;
+	return 0;
+}
+
+int te_history_push(struct te_history *h, const struct te_history_entry *e)
+{
+	struct te_history_entry copy;
+
+	if (h->max == 0)
+		return 0;
+	if (te_history_entry_copy(&copy, e) < 0)
+		return -ENOMEM;
+	te_history_push_owned(h, &copy);
+	return 0;
+}
+
+void te_history_push_owned(struct te_history *h, struct te_history_entry *e)
+{
+	uint32_t slot;
+
+	if (h->max == 0) {
+		te_history_entry_clear(e);
+		return;
+	}
+	if (h->size == h->max) {
+		slot = h->head;
+		te_history_entry_clear(&h->ring[slot]);
+		h->head = (h->head + 1) % h->max;
+	} else {
+		slot = (h->head + h->size) % h->max;
+		h->size++;
+	}
+	h->ring[slot] = *e;
+	memset(e, 0, sizeof(*e));
+}
+
+uint32_t te_history_size(const struct te_history *h)
+{
+	return h->size;
+}
+
+uint32_t te_history_max(const struct te_history *h)
+{
+	return h->max;
+}
+
+static bool matches(const struct te_history_entry *e, const struct te_history_filter *f)
+{
+	if (e->time_usec < f->since_usec || e->id <= f->after_id)
+		return false;
+	if (f->rule_id && strcmp(e->rule_id, f->rule_id) != 0)
+		return false;
+	return f->min_severity < 0 || (int)e->severity >= f->min_severity;
+}
+
+size_t te_history_query(const struct te_history *h, const struct te_history_filter *f,
+			te_history_fn fn, void *ctx)
+{
+	size_t nmatch = 0, skip, n = 0;
+
+	/* With a limit, the most recent ones: count first, then skip the rest. */
+	for (uint32_t i = 0; i < h->size; i++)
+		nmatch += matches(&h->ring[(h->head + i) % h->max], f);
+	skip = f->limit && nmatch > f->limit ? nmatch - f->limit : 0;
+	for (uint32_t i = 0; i < h->size; i++) {
+		const struct te_history_entry *e = &h->ring[(h->head + i) % h->max];
+
+		if (!matches(e, f))
+			continue;
+		if (skip) {
+			skip--;
+			continue;
+		}
+		fn(ctx, e);
+		n++;
+	}
+	return n;
+}

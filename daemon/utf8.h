@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * UTF-8 validity for strings that leave the daemon on D-Bus, which refuses
+ * invalid UTF-8 in "s" values.  Process names, command lines and paths come
+ * from the kernel and are arbitrary bytes.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
+bool te_utf8_valid(const char *s, size_t len);
+/* Length of the valid sequence at @s (1..4), or 0 when it is not one. */
+size_t te_utf8_seq_len(const char *s, size_t avail);
+/*
+ * A malloc'd copy of @s (NULL: "") in which each byte that is not part of a
+ * valid sequence is written as the four characters "\xNN", so the value
+ * stays readable and distinguishable.  NULL on ENOMEM.
+ */
+char *te_utf8_dup_escaped(const char *s);

@@ -1,0 +1,1049 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Webhook delivery: per output a mutex-protected queue (memory + spool) fed
+ * by te_webhooks_submit() on the event loop, and a worker thread that sends
+ * the oldest undelivered detection with libcurl until it is acknowledged.
+ * The contract is in webhook.h; the user-facing story in docs/webhooks.md.
+ *
+ * Ids.  Every payload queued to an output gets the next id (next_id); all
+ * ids below head are settled (delivered, rejected or dropped).  A payload
+ * is available while it is in the memory queue (the newest ids,
+ * [mem_first, next_id)) or in the spool (te_spool_find).  When neither has
+ * head any more — the spool removed its oldest segment, or a memory-only
+ * entry (spool not writable) was evicted — resolve() counts the gap as
+ * dropped and moves head on.  Counting in one place keeps the counters
+ * exact: queued = next_id - head, and every submitted payload ends up in
+ * exactly one of delivered, rejected or dropped (or stays queued).
+ *
+ * The mutex is held for bookkeeping and for the spool's write(2)/pread(2)
+ * (page cache), never across a transfer, an fsync or a log line, so the
+ * event loop never waits for the network or the disk's flush.
+ */
+#include "webhook.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "detection.h"
+#include "webhook_internal.h"
+
+#ifndef TRACEED_VERSION
+#define TRACEED_VERSION "0"
+#endif
+
+/* fdatasync new spool data at most this long after it was appended. */
+#define TE_WEBHOOK_SYNC_MS 1000
+/* The memory queue of one output: newest payloads, bounded both ways. */
+#define MEM_MAX_ENTRIES 4096u
+#define MEM_MAX_BYTES (4u * 1024 * 1024)
+/* First retry after about this long, doubling up to max_backoff. */
+#define BACKOFF_BASE_MS 500u
+/* Log intervals: a failing endpoint, rejections, drops and spool errors. */
+#define LOG_FAIL_NS (30 * NS_PER_SEC)
+#define LOG_OTHER_NS (10 * NS_PER_SEC)
+/* Response bodies quoted in the log. */
+#define BODY_KEEP 1024
+#define BODY_LOG 256
+
+#define NS_PER_SEC 1000000000ull
+#define NO_ID UINT64_MAX
+
+struct mem_ent {
+	uint64_t id;
+	char *body;
+	size_t len;
+	bool on_disk;
+};
+
+struct output {
+	struct te_webhooks *w;
+	const struct te_webhook_opts *o;
+	char *spool_path;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	bool stopping; /* also read by the transfer's progress callback */
+
+	/* ---- under mu ---- */
+	struct te_spool *spool;
+	bool loaded;            /* the spool is ours and read */
+	bool spool_ok;          /* ... and writable: appends go there */
+	bool waiting_lock;      /* another instance still holds the spool */
+	uint64_t next_id, head, inflight;
+	struct mem_ent *mem;    /* ring of MEM_MAX_ENTRIES */
+	size_t mem_start, mem_n, mem_bytes;
+	bool unsynced;
+	uint64_t delivered, retried, rejected, dropped;
+	/* waiting to be logged by the worker */
+	uint64_t rep_dropped, rep_spool_err;
+	int rep_spool_errno;
+	char rep_note[512];
+
+	/* ---- worker only ---- */
+	CURL *curl;
+	struct curl_slist *hdrs;
+	char curl_err[CURL_ERROR_SIZE];
+	struct strbuf body, resp;
+	uint64_t rng;
+	unsigned attempts;
+	uint64_t retry_at, last_sync, fail_since, fail_log_at, fail_held;
+	uint64_t reject_log_at, reject_held, drop_log_at;
+};
+
+struct te_webhooks {
+	struct te_webhook_opts *opts;
+	struct output *out;
+	size_t n;
+	char *hostname;
+	uint64_t seed[2];
+	uint64_t uuid_counter;
+	struct strbuf fsk, own;   /* payload scratch, event loop only */
+	struct te_webhook_test_detection test;
+	bool test_ok;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void logf_(const struct output *o, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* one write per line: other threads log too */
+	fprintf(stderr, "traceed: webhook %s: %s\n", o->o->name, msg);
+}
+
+/* ---- the memory queue (under mu) ---------------------------------------- */
+
+static uint64_t mem_first(const struct output *o)
+{
+	return o->next_id - o->mem_n; /* the ring holds the newest ids */
+}
+
+static struct mem_ent *mem_at(struct output *o, uint64_t id)
+{
+	return &o->mem[(o->mem_start + (id - mem_first(o))) % MEM_MAX_ENTRIES];
+}
+
+static void mem_pop(struct output *o)
+{
+	struct mem_ent *e = &o->mem[o->mem_start];
+
+	o->mem_bytes -= e->len;
+	free(e->body);
+	e->body = NULL;
+	o->mem_start = (o->mem_start + 1) % MEM_MAX_ENTRIES;
+	o->mem_n--;
+}
+
+/* Queue a payload: id next_id.  The caller has tried the spool. */
+static void mem_push(struct output *o, const char *p, size_t len, bool on_disk)
+{
+	char *copy;
+
+	while (o->mem_n && (o->mem_n >= MEM_MAX_ENTRIES || o->mem_bytes + len > MEM_MAX_BYTES))
+		mem_pop(o);
+	copy = len <= MEM_MAX_BYTES ? malloc(len ? len : 1) : NULL;
+	if (!copy) {
+		/* not in memory: only the spool has it (or nobody: a gap) */
+		while (o->mem_n)
+			mem_pop(o);
+		o->next_id++;
+		return;
+	}
+	memcpy(copy, p, len);
+	o->mem[(o->mem_start + o->mem_n) % MEM_MAX_ENTRIES] =
+		(struct mem_ent){ .id = o->next_id, .body = copy, .len = len, .on_disk = on_disk };
+	o->mem_n++;
+	o->mem_bytes += len;
+	o->next_id++;
+}
+
+/* Memory entries below head are settled. */
+static void mem_trim(struct output *o)
+{
+	while (o->mem_n && mem_first(o) < o->head)
+		mem_pop(o);
+}
+
+static void enqueue_locked(struct output *o, const char *p, size_t len)
+{
+	bool on_disk = false;
+
+	if (o->loaded && o->spool_ok) {
+		int r = te_spool_append(o->spool, o->next_id, p, len);
+
+		if (r == 0) {
+			on_disk = true;
+			o->unsynced = true;
+		} else {
+			o->rep_spool_err++;
+			o->rep_spool_errno = -r;
+		}
+	}
+	mem_push(o, p, len, on_disk);
+}
+
+/* Settle what is no longer available (see the top of the file). */
+static void resolve(struct output *o)
+{
+	uint64_t id, nxt, before = o->head;
+
+	if (!o->loaded)
+		return;
+	while (o->head < o->next_id && o->head != o->inflight) {
+		if (o->mem_n && o->head >= mem_first(o))
+			break;
+		if (o->spool_ok && te_spool_find(o->spool, o->head, &id)) {
+			if (id == o->head)
+				break;
+			nxt = id;
+		} else {
+			nxt = o->next_id;
+		}
+		if (o->mem_n && mem_first(o) < nxt)
+			nxt = mem_first(o);
+		o->dropped += nxt - o->head;
+		o->rep_dropped += nxt - o->head;
+		o->head = nxt;
+	}
+	if (o->head != before) {
+		mem_trim(o);
+		if (o->spool_ok)
+			(void)te_spool_ack(o->spool, o->head);
+	}
+}
+
+/* ---- taking the spool over ---------------------------------------------- */
+
+/*
+ * Read the spool (lock already taken) and put what was submitted meanwhile
+ * (memory only, ids from 0) after what it holds.  Called without mu by the
+ * worker, or from te_webhooks_new()/free() when no worker runs.
+ */
+static void load_spool(struct output *o)
+{
+	uint64_t dhead = 0, dnext = 0, dpending = 0;
+	char note[512];
+	int r;
+
+	r = te_spool_load(o->spool, &dhead, &dnext, &dpending, note, sizeof(note));
+	pthread_mutex_lock(&o->mu);
+	if (r < 0) {
+		snprintf(o->rep_note, sizeof(o->rep_note),
+			 "cannot read the spool %s: %s; detections are kept in memory only",
+			 o->spool_path, strerror(-r));
+		o->spool_ok = false;
+		o->loaded = true;
+		pthread_mutex_unlock(&o->mu);
+		return;
+	}
+	if (note[0])
+		snprintf(o->rep_note, sizeof(o->rep_note), "spool %s: %s", o->spool_path, note);
+	else if (dpending)
+		snprintf(o->rep_note, sizeof(o->rep_note),
+			 "%" PRIu64 " undelivered detections in the spool, sending them first",
+			 dpending);
+	/* renumber the memory entries after the spool's */
+	for (size_t i = 0; i < o->mem_n; i++)
+		o->mem[(o->mem_start + i) % MEM_MAX_ENTRIES].id += dnext;
+	o->next_id += dnext;
+	o->head = dhead;
+	o->loaded = true;
+	o->spool_ok = true;
+	o->waiting_lock = false;
+	for (size_t i = 0; i < o->mem_n; i++) {
+		struct mem_ent *e = &o->mem[(o->mem_start + i) % MEM_MAX_ENTRIES];
+
+		if (te_spool_append(o->spool, e->id, e->body, e->len) == 0) {
+			e->on_disk = true;
+			o->unsynced = true;
+		}
+	}
+	pthread_mutex_unlock(&o->mu);
+}
+
+/* ---- the transfer (worker, no lock) -------------------------------------- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct output *o = ctx;
+	size_t len = size * n;
+
+	if (o->resp.len < BODY_KEEP)
+		sb_put(&o->resp, p, len < BODY_KEEP - o->resp.len ? len : BODY_KEEP - o->resp.len);
+	return len;
+}
+
+static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct output *o = ctx;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return __atomic_load_n(&o->stopping, __ATOMIC_RELAXED) ? 1 : 0;
+}
+
+static int curl_setup(struct output *o)
+{
+	const struct te_webhook_opts *op = o->o;
+	bool own_ct = false;
+	CURL *h = curl_easy_init();
+
+	if (!h)
+		return -ENOMEM;
+	o->curl = h;
+	for (size_t i = 0; i < op->nheaders; i++) {
+		struct curl_slist *l = curl_slist_append(o->hdrs, op->headers[i]);
+
+		if (!l)
+			return -ENOMEM;
+		o->hdrs = l;
+		if (!strncasecmp(op->headers[i], "Content-Type:", 13))
+			own_ct = true;
+	}
+	if (!own_ct) {
+		struct curl_slist *l = curl_slist_append(o->hdrs, "Content-Type: application/json");
+
+		if (!l)
+			return -ENOMEM;
+		o->hdrs = l;
+	}
+	/* no "Expect: 100-continue" round trip for large bodies */
+	{
+		struct curl_slist *l = curl_slist_append(o->hdrs, "Expect:");
+
+		if (!l)
+			return -ENOMEM;
+		o->hdrs = l;
+	}
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_URL, op->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* A redirect is not followed: the custom headers (tokens) would go to
+	 * wherever it points.  It counts as a failed attempt, and the log
+	 * says where it pointed. */
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)op->timeout_s * 1000L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)(op->timeout_s < 10 ? op->timeout_s : 10) * 1000L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, o->hdrs);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "traceed/" TRACEED_VERSION);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, o);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, o);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, o->curl_err);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, op->checkcert ? 1L : 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, op->checkcert ? 2L : 0L);
+	if (op->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, op->ca_file);
+	if (op->client_cert)
+		curl_easy_setopt(h, CURLOPT_SSLCERT, op->client_cert);
+	if (op->client_key)
+		curl_easy_setopt(h, CURLOPT_SSLKEY, op->client_key);
+	curl_easy_setopt(h, CURLOPT_POST, 1L);
+	if (op->put)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+	return 0;
+}
+
+enum outcome { SENT, RETRY, REJECTED, ABORTED };
+
+struct result {
+	enum outcome what;
+	long code;
+	uint64_t retry_after_s;
+	char why[CURL_ERROR_SIZE + 160];
+};
+
+/* The response body for a log line: printable ASCII kept, the rest as \xNN,
+ * cut at BODY_LOG bytes of input. */
+static void quote_body(const struct strbuf *b, char *out, size_t outlen)
+{
+	size_t o = 0, n = b->len < BODY_LOG ? b->len : BODY_LOG;
+
+	for (size_t i = 0; i < n && o + 5 < outlen; i++) {
+		unsigned char c = (unsigned char)b->p[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+	}
+	if (b->len > n && o + 4 < outlen) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o < outlen ? o : outlen - 1] = '\0';
+}
+
+static void transfer(struct output *o, struct result *res)
+{
+	CURLcode rc;
+	char body[BODY_LOG * 4 + 8];
+
+	memset(res, 0, sizeof(*res));
+	sb_reset(&o->resp);
+	o->curl_err[0] = '\0';
+	curl_easy_setopt(o->curl, CURLOPT_POSTFIELDS, o->body.p ? o->body.p : "");
+	curl_easy_setopt(o->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body.len);
+	rc = curl_easy_perform(o->curl);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && __atomic_load_n(&o->stopping, __ATOMIC_RELAXED)) {
+		res->what = ABORTED;
+		return;
+	}
+	if (rc != CURLE_OK) {
+		res->what = RETRY;
+		snprintf(res->why, sizeof(res->why), "%s%s%s", curl_easy_strerror(rc),
+			 o->curl_err[0] ? ": " : "", o->curl_err);
+		return;
+	}
+	curl_easy_getinfo(o->curl, CURLINFO_RESPONSE_CODE, &res->code);
+	if (res->code >= 200 && res->code < 300) {
+		res->what = SENT;
+		return;
+	}
+	quote_body(&o->resp, body, sizeof(body));
+	if (res->code >= 400 && res->code < 500 && res->code != 408 && res->code != 429) {
+		res->what = REJECTED;
+		snprintf(res->why, sizeof(res->why), "HTTP %ld: %s", res->code,
+			 body[0] ? body : "(empty response body)");
+		return;
+	}
+	res->what = RETRY;
+	if (res->code >= 300 && res->code < 400) {
+		char *loc = NULL;
+
+		curl_easy_getinfo(o->curl, CURLINFO_REDIRECT_URL, &loc);
+		snprintf(res->why, sizeof(res->why),
+			 "HTTP %ld redirect to %s, not followed: set url to the final address",
+			 res->code, loc ? loc : "(no Location)");
+	} else {
+		curl_off_t ra = 0;
+
+		snprintf(res->why, sizeof(res->why), "HTTP %ld: %s", res->code,
+			 body[0] ? body : "(empty response body)");
+		if (curl_easy_getinfo(o->curl, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+			res->retry_after_s = (uint64_t)ra;
+	}
+}
+
+static uint64_t rng_next(struct output *o)
+{
+	/* xorshift64*: jitter only */
+	o->rng ^= o->rng >> 12;
+	o->rng ^= o->rng << 25;
+	o->rng ^= o->rng >> 27;
+	return o->rng * 0x2545F4914F6CDD1Dull;
+}
+
+/* Exponential backoff with "equal jitter": half the step fixed, half random,
+ * so a fleet of daemons does not retry in lockstep after an outage. */
+static uint64_t backoff_ns(struct output *o, uint64_t retry_after_s)
+{
+	uint64_t max = (uint64_t)o->o->max_backoff_s * NS_PER_SEC;
+	uint64_t step = (uint64_t)BACKOFF_BASE_MS * 1000000ull;
+	uint64_t d;
+
+	for (unsigned i = 1; i < o->attempts && step < max; i++)
+		step *= 2;
+	if (step > max)
+		step = max;
+	d = step / 2 + rng_next(o) % (step / 2 + 1);
+	if (retry_after_s) {
+		uint64_t ra = retry_after_s * NS_PER_SEC;
+
+		if (ra > max)
+			ra = max;
+		if (ra > d)
+			d = ra;
+	}
+	return d;
+}
+
+/* ---- the worker ---------------------------------------------------------- */
+
+/* Log what the submit side and resolve() left for us (no lock held). */
+static void report(struct output *o, uint64_t now, bool force)
+{
+	uint64_t dropped = 0, total = 0, spool_err = 0;
+	char note[sizeof(o->rep_note)];
+	int err = 0;
+
+	pthread_mutex_lock(&o->mu);
+	memcpy(note, o->rep_note, sizeof(note));
+	o->rep_note[0] = '\0';
+	if (o->rep_dropped && (force || now >= o->drop_log_at)) {
+		dropped = o->rep_dropped;
+		total = o->dropped;
+		o->rep_dropped = 0;
+		o->drop_log_at = now + LOG_OTHER_NS;
+	}
+	if (o->rep_spool_err && (force || now >= o->drop_log_at)) {
+		spool_err = o->rep_spool_err;
+		err = o->rep_spool_errno;
+		o->rep_spool_err = 0;
+		o->drop_log_at = now + LOG_OTHER_NS;
+	}
+	pthread_mutex_unlock(&o->mu);
+	if (note[0])
+		logf_(o, "%s", note);
+	if (dropped)
+		logf_(o,
+		      "spool full (spool_max_mib %u): dropped the %" PRIu64
+		      " oldest undelivered detections (%" PRIu64 " in total)",
+		      o->o->spool_max_mib, dropped, total);
+	if (spool_err)
+		logf_(o,
+		      "cannot write the spool %s (%s): %" PRIu64
+		      " detections kept in memory only, lost if traceed stops before they are "
+		      "delivered",
+		      o->spool_path, strerror(err), spool_err);
+}
+
+static void sync_spool(struct output *o, uint64_t now)
+{
+	uint64_t from, to;
+	bool take = false;
+	int r;
+
+	if (now < o->last_sync + (uint64_t)TE_WEBHOOK_SYNC_MS * 1000000ull)
+		return;
+	pthread_mutex_lock(&o->mu);
+	if (o->unsynced && o->spool_ok) {
+		take = te_spool_sync_take(o->spool, &from, &to);
+		o->unsynced = false;
+	}
+	pthread_mutex_unlock(&o->mu);
+	if (!take)
+		return;
+	o->last_sync = now;
+	r = te_spool_sync_run(o->spool, from, to);
+	if (r < 0)
+		logf_(o, "cannot sync the spool %s: %s", o->spool_path, strerror(-r));
+}
+
+/* The next time the worker must wake up without being signalled. */
+static uint64_t next_wakeup(struct output *o, uint64_t now)
+{
+	uint64_t t = UINT64_MAX;
+
+	if (!o->loaded)
+		t = now + 100000000ull; /* polling the lock */
+	if (o->unsynced) {
+		uint64_t s = o->last_sync + (uint64_t)TE_WEBHOOK_SYNC_MS * 1000000ull;
+
+		t = s < t ? s : t;
+	}
+	if (o->rep_dropped || o->rep_spool_err)
+		t = o->drop_log_at < t ? o->drop_log_at : t;
+	if (o->head < o->next_id && o->retry_at > now && o->retry_at < t)
+		t = o->retry_at;
+	return t;
+}
+
+static void wait_until(struct output *o, uint64_t t)
+{
+	struct timespec ts;
+
+	if (t == UINT64_MAX) {
+		pthread_cond_wait(&o->cond, &o->mu);
+		return;
+	}
+	ts.tv_sec = (time_t)(t / NS_PER_SEC);
+	ts.tv_nsec = (long)(t % NS_PER_SEC);
+	pthread_cond_timedwait(&o->cond, &o->mu, &ts);
+}
+
+static void handle_result(struct output *o, uint64_t id, const struct result *res, uint64_t now)
+{
+	uint64_t queued;
+	bool was_failing = o->fail_since != 0;
+
+	pthread_mutex_lock(&o->mu);
+	o->inflight = NO_ID;
+	if (res->what == SENT || res->what == REJECTED) {
+		if (res->what == SENT)
+			o->delivered++;
+		else
+			o->rejected++;
+		if (id == o->head) {
+			o->head++;
+			mem_trim(o);
+			if (o->spool_ok)
+				(void)te_spool_ack(o->spool, o->head);
+		}
+	} else if (res->what == RETRY) {
+		o->retried++;
+	}
+	queued = o->next_id - o->head;
+	pthread_mutex_unlock(&o->mu);
+
+	if (res->what == RETRY) {
+		o->attempts++;
+		o->retry_at = now + backoff_ns(o, res->retry_after_s);
+		if (!was_failing) {
+			o->fail_since = now;
+			o->fail_held = 0;
+			o->fail_log_at = now + LOG_FAIL_NS;
+			logf_(o, "delivery to %s failed: %s; retrying with backoff (%" PRIu64 " queued)",
+			      o->o->url_public, res->why, queued);
+		} else if (now >= o->fail_log_at) {
+			logf_(o,
+			      "delivery to %s still failing: %s; %" PRIu64
+			      " more failed attempts, %" PRIu64 " queued",
+			      o->o->url_public, res->why, o->fail_held + 1, queued);
+			o->fail_held = 0;
+			o->fail_log_at = now + LOG_FAIL_NS;
+		} else {
+			o->fail_held++;
+		}
+		return;
+	}
+	if (res->what == ABORTED)
+		return;
+	if (was_failing) {
+		logf_(o, "delivering to %s again after %u failed attempts over %" PRIu64 " s",
+		      o->o->url_public, o->attempts, (now - o->fail_since) / NS_PER_SEC);
+		o->fail_since = 0;
+	}
+	o->attempts = 0;
+	o->retry_at = 0;
+	if (res->what == REJECTED) {
+		if (now >= o->reject_log_at) {
+			logf_(o,
+			      "%s rejected a detection, not retried: %s%s", o->o->url_public,
+			      res->why, o->reject_held ? "" : "");
+			if (o->reject_held)
+				logf_(o, "(%" PRIu64 " more rejections not logged in the last %llu s)",
+				      o->reject_held, LOG_OTHER_NS / NS_PER_SEC);
+			o->reject_held = 0;
+			o->reject_log_at = now + LOG_OTHER_NS;
+		} else {
+			o->reject_held++;
+		}
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct output *o = arg;
+	int r;
+
+	r = curl_setup(o);
+	if (r < 0)
+		logf_(o, "cannot set up libcurl: %s; nothing will be sent", strerror(-r));
+
+	for (;;) {
+		struct result res;
+		uint64_t now = now_ns(), id;
+		bool have = false;
+
+		report(o, now, false);
+		sync_spool(o, now);
+
+		pthread_mutex_lock(&o->mu);
+		if (o->stopping) {
+			pthread_mutex_unlock(&o->mu);
+			break;
+		}
+		if (!o->loaded) {
+			r = te_spool_trylock(o->spool);
+			if (r == 0) {
+				pthread_mutex_unlock(&o->mu);
+				load_spool(o);
+				continue;
+			}
+			if (r != -EAGAIN) {
+				snprintf(o->rep_note, sizeof(o->rep_note),
+					 "cannot lock the spool %s: %s; detections are kept in memory "
+					 "only",
+					 o->spool_path, strerror(-r));
+				o->loaded = true;
+				o->spool_ok = false;
+				pthread_mutex_unlock(&o->mu);
+				continue;
+			}
+			if (!o->waiting_lock) {
+				o->waiting_lock = true; /* normal during a reload: no message */
+			}
+		}
+		resolve(o);
+		now = now_ns();
+		if (o->loaded && o->curl && o->head < o->next_id && now >= o->retry_at) {
+			id = o->head;
+			if (o->mem_n && id >= mem_first(o)) {
+				struct mem_ent *e = mem_at(o, id);
+
+				sb_reset(&o->body);
+				sb_put(&o->body, e->body, e->len);
+				have = !o->body.oom;
+			} else {
+				r = te_spool_read(o->spool, &o->body);
+				if (r == 0) {
+					have = true;
+				} else {
+					/* unreadable: the gap is counted by resolve() */
+					snprintf(o->rep_note, sizeof(o->rep_note),
+						 "cannot read detection %" PRIu64 " from the spool %s: %s",
+						 id, o->spool_path, strerror(-r));
+					o->dropped++;
+					o->rep_dropped++;
+					o->head++;
+					if (o->spool_ok)
+						(void)te_spool_ack(o->spool, o->head);
+					pthread_mutex_unlock(&o->mu);
+					continue;
+				}
+			}
+		}
+		if (!have) {
+			wait_until(o, next_wakeup(o, now));
+			pthread_mutex_unlock(&o->mu);
+			continue;
+		}
+		o->inflight = id;
+		pthread_mutex_unlock(&o->mu);
+
+		transfer(o, &res);
+		handle_result(o, id, &res, now_ns());
+	}
+	report(o, now_ns(), true);
+	if (o->curl)
+		curl_easy_cleanup(o->curl);
+	curl_slist_free_all(o->hdrs);
+	o->curl = NULL;
+	o->hdrs = NULL;
+	return NULL;
+}
+
+/* ---- public API ---------------------------------------------------------- */
+
+static void output_fini(struct output *o)
+{
+	while (o->mem_n)
+		mem_pop(o);
+	free(o->mem);
+	te_spool_free(o->spool);
+	free(o->spool_path);
+	sb_free(&o->body);
+	sb_free(&o->resp);
+	pthread_mutex_destroy(&o->mu);
+	pthread_cond_destroy(&o->cond);
+}
+
+/* After the worker stopped: keep everything undelivered in the spool. */
+static void output_close(struct output *o)
+{
+	uint64_t lost = 0;
+
+	if (!o->loaded && o->spool && te_spool_trylock(o->spool) == 0)
+		load_spool(o);
+	if (o->loaded && o->spool_ok) {
+		/* memory-only entries (spool errors): one more try */
+		for (size_t i = 0; i < o->mem_n; i++) {
+			struct mem_ent *e = &o->mem[(o->mem_start + i) % MEM_MAX_ENTRIES];
+
+			if (!e->on_disk && e->id >= o->head) {
+				if (te_spool_append(o->spool, e->id, e->body, e->len) == 0)
+					e->on_disk = true;
+				else
+					lost++;
+			}
+		}
+	} else {
+		lost = o->next_id - o->head;
+	}
+	report(o, now_ns(), true);
+	if (lost)
+		logf_(o, "%" PRIu64 " undelivered detections could not be written to the spool %s "
+			 "and are lost",
+		      lost, o->spool_path);
+}
+
+void te_webhooks_free(struct te_webhooks *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->n; i++) {
+		struct output *o = &w->out[i];
+
+		pthread_mutex_lock(&o->mu);
+		__atomic_store_n(&o->stopping, true, __ATOMIC_RELAXED);
+		pthread_cond_broadcast(&o->cond);
+		pthread_mutex_unlock(&o->mu);
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		struct output *o = &w->out[i];
+
+		if (o->started)
+			pthread_join(o->thread, NULL);
+		output_close(o);
+		output_fini(o);
+	}
+	free(w->out);
+	te_webhook_opts_free(w->opts, w->n);
+	if (w->test_ok)
+		te_webhook_test_detection_fini(&w->test);
+	sb_free(&w->fsk);
+	sb_free(&w->own);
+	free(w->hostname);
+	free(w);
+	curl_global_cleanup();
+}
+
+__attribute__((format(printf, 4, 5)))
+static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+static int output_init(struct te_webhooks *w, struct output *o, const struct te_webhook_opts *op,
+		       const char *spool_dir, char *err, size_t errlen)
+{
+	pthread_condattr_t ca;
+	int r;
+
+	o->w = w;
+	o->o = op;
+	o->inflight = NO_ID;
+	pthread_mutex_init(&o->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&o->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	sb_init(&o->body);
+	sb_init(&o->resp);
+	o->rng = w->seed[0] ^ (uintptr_t)o ^ now_ns();
+	if (!o->rng)
+		o->rng = 1;
+	o->mem = calloc(MEM_MAX_ENTRIES, sizeof(*o->mem));
+	if (!o->mem || asprintf(&o->spool_path, "%s/%s", spool_dir, op->name) < 0) {
+		o->spool_path = NULL;
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	}
+	r = te_spool_mkdir(o->spool_path);
+	if (r < 0)
+		return fail(err, errlen, r, "webhook %s: cannot create the spool directory %s: %s",
+			    op->name, o->spool_path, strerror(-r));
+	o->spool = te_spool_new(o->spool_path, (uint64_t)op->spool_max_mib << 20);
+	if (!o->spool)
+		return fail(err, errlen, -errno, "webhook %s: cannot open the spool directory %s: %s",
+			    op->name, o->spool_path, strerror(errno));
+	/* Usually free: read it now, so that everything submitted from the
+	 * start is on disk.  Held (a reload with the old instance still
+	 * running): the worker takes it over later. */
+	r = te_spool_trylock(o->spool);
+	if (r == 0)
+		load_spool(o);
+	else if (r != -EAGAIN)
+		return fail(err, errlen, r, "webhook %s: cannot lock the spool %s: %s", op->name,
+			    o->spool_path, strerror(-r));
+	return 0;
+}
+
+int te_webhooks_new(const struct te_config *cfg, const char *spool_dir, const char *hostname,
+		    struct te_webhooks **out, char *err, size_t errlen)
+{
+	struct te_webhook_opts *opts;
+	struct te_webhooks *w;
+	sigset_t all, old;
+	size_t n;
+	int r;
+
+	*out = NULL;
+	r = te_webhook_opts_parse(cfg, getenv(TE_WEBHOOK_ENV_URL), &opts, &n, err, errlen);
+	if (r < 0 || n == 0)
+		return r;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		te_webhook_opts_free(opts, n);
+		return fail(err, errlen, -ENOMEM, "cannot initialise libcurl");
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		te_webhook_opts_free(opts, n);
+		curl_global_cleanup();
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	}
+	w->opts = opts;
+	w->n = n;
+	sb_init(&w->fsk);
+	sb_init(&w->own);
+	w->hostname = strdup(hostname ? hostname : "");
+	w->out = calloc(n, sizeof(*w->out));
+	if (!w->hostname || !w->out) {
+		w->n = 0; /* no outputs to tear down */
+		r = fail(err, errlen, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (getrandom(w->seed, sizeof(w->seed), GRND_NONBLOCK) != (ssize_t)sizeof(w->seed)) {
+		w->seed[0] = now_ns() ^ ((uint64_t)getpid() << 32);
+		w->seed[1] = (uint64_t)(uintptr_t)w * 0x9E3779B97F4A7C15ull;
+	}
+	r = te_webhook_test_detection_init(&w->test, w->hostname);
+	if (r < 0) {
+		fail(err, errlen, r, "out of memory");
+		goto fail_outputs;
+	}
+	w->test_ok = true;
+	r = te_spool_mkdir(spool_dir);
+	if (r < 0) {
+		fail(err, errlen, r, "cannot create the webhook spool directory %s: %s", spool_dir,
+		     strerror(-r));
+		goto fail_outputs;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r = output_init(w, &w->out[i], &opts[i], spool_dir, err, errlen);
+		if (r < 0)
+			goto fail_outputs;
+	}
+	/* The workers take no signals: the event loop handles them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		r = -pthread_create(&w->out[i].thread, NULL, worker, &w->out[i]);
+		if (r == 0)
+			w->out[i].started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r < 0) {
+		fail(err, errlen, r, "cannot start the webhook worker: %s", strerror(-r));
+		goto fail_outputs;
+	}
+	*out = w;
+	return 0;
+fail_outputs:
+	/* outputs never initialised are zeroed: give them a mutex to destroy */
+	for (size_t i = 0; i < n; i++)
+		if (!w->out[i].o) {
+			pthread_mutex_init(&w->out[i].mu, NULL);
+			pthread_cond_init(&w->out[i].cond, NULL);
+			w->out[i].o = &opts[i];
+		}
+fail:
+	/* stop what started; a failed new() must leave the spools as found,
+	 * but what is in them stays there */
+	te_webhooks_free(w);
+	return r;
+}
+
+size_t te_webhooks_count(const struct te_webhooks *w)
+{
+	return w ? w->n : 0;
+}
+
+void te_webhooks_stats(struct te_webhooks *w, size_t i, struct te_webhook_stats *st)
+{
+	struct output *o;
+
+	memset(st, 0, sizeof(*st));
+	if (!w || i >= w->n)
+		return;
+	o = &w->out[i];
+	st->name = o->o->name;
+	st->kind = te_webhook_kind_name(o->o->kind);
+	st->url = o->o->url_public;
+	pthread_mutex_lock(&o->mu);
+	resolve(o);
+	st->queued = o->next_id - o->head;
+	st->delivered = o->delivered;
+	st->retried = o->retried;
+	st->rejected = o->rejected;
+	st->dropped = o->dropped;
+	pthread_mutex_unlock(&o->mu);
+}
+
+static void submit(struct te_webhooks *w, const struct te_rule *rule,
+		   const struct te_rule_event *re, uint64_t suppressed, const char *detection_json,
+		   size_t len, bool all)
+{
+	bool have_fsk = false, have_own = false;
+	char uuid[37];
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct output *o = &w->out[i];
+		const struct strbuf *p;
+
+		if (!all && rule->severity < o->o->min_severity)
+			continue;
+		if (o->o->kind == TE_WEBHOOK_FALCOSIDEKICK) {
+			if (!have_fsk) {
+				te_webhook_uuid(uuid, w->seed, w->uuid_counter++);
+				sb_reset(&w->fsk);
+				te_webhook_falcosidekick_json(&w->fsk, rule, re, suppressed, w->hostname,
+							      uuid);
+				have_fsk = true;
+			}
+			p = &w->fsk;
+		} else {
+			if (!have_own) {
+				sb_reset(&w->own);
+				if (detection_json && len)
+					sb_put(&w->own, detection_json, len);
+				else
+					te_detection_json(&w->own, rule, re, suppressed, NULL, 0);
+				have_own = true;
+			}
+			p = &w->own;
+		}
+		if (p->oom)
+			continue; /* a truncated payload would be refused anyway */
+		pthread_mutex_lock(&o->mu);
+		enqueue_locked(o, p->p ? p->p : "", p->len);
+		pthread_cond_signal(&o->cond);
+		pthread_mutex_unlock(&o->mu);
+	}
+}
+
+void te_webhooks_submit(struct te_webhooks *w, const struct te_rule *rule,
+			const struct te_rule_event *re, uint64_t suppressed,
+			const char *detection_json, size_t len)
+{
+	if (!w || !rule || !re)
+		return;
+	submit(w, rule, re, suppressed, detection_json, len, false);
+}
+
+unsigned te_webhooks_test(struct te_webhooks *w)
+{
+	struct timespec ts;
+
+	if (!w || !w->test_ok)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w->test.re.time_ns = (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+	submit(w, &w->test.rule, &w->test.re, 0, NULL, 0, true);
+	return (unsigned)w->n;
+}

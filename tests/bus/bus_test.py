@@ -1,0 +1,497 @@
+#!/usr/bin/env python3
+"""The D-Bus service end to end: traceed --service on a private system bus.
+
+A private dbus-daemon runs with the system bus's default policy and
+dbus/org.traceed1.conf; python3-dbusmock's polkitd template plays polkit on
+it.  traceed --service (root, BPF) serves org.traceed1 there
+(DBUS_SYSTEM_BUS_ADDRESS), with the tree's rules, a state directory in a
+temporary directory and no journal.  Cases (bus_test.py CASE):
+
+  tracectl     every tracectl verb against the daemon, tables and --json:
+               rules list/show, disable stops a detection, enable brings it
+               back, detections with filters, status, monitor, reload
+  polkit       a non-root caller (setpriv nobody) is refused Enable/Disable/
+               Reload/TestOutputs while polkit says no (exit 5) and allowed
+               once it says yes; read-only verbs work without polkit
+  args         bad arguments get clean D-Bus errors: unknown id (NoSuchRule),
+               empty, huge and non-printable ids, unknown filter keys, wrong
+               filter types, unknown severity (InvalidArgs)
+  introspect   the daemon's Introspect of org.traceed1.Manager equals
+               dbus/org.traceed1.Manager.xml (comments and whitespace aside)
+  reload       a good reload changes the rules (RulesLoaded and a
+               PropertiesChanged signal); a broken rule file gives
+               ReloadFailed naming file:line:col and the old rules keep
+               detecting
+  state        a rule disabled over the bus stays disabled after a restart
+
+Needs root, BPF, dbus-daemon, python3-dbus and python3-dbusmock: exits 77
+without (1 under TRACEED_TEST_STRICT=1).
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import testlib  # noqa: E402
+from testlib import Failure, Skip, check  # noqa: E402
+
+NAME = 'org.traceed1'
+PATH = '/org/traceed1'
+IFACE = 'org.traceed1.Manager'
+NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
+
+TRACEED = os.environ.get('TRACEED', '')
+TRACECTL = os.environ.get('TRACECTL', '')
+RULES_DIR = os.environ.get('RULES_DIR', '')
+TRIGGERS = os.environ.get('TRIGGERS', '')
+DBUS_DIR = os.environ.get('DBUS_DIR', '')
+
+
+def wait_for(what, pred, timeout=15.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        got = pred()
+        if got:
+            return got
+        time.sleep(0.1)
+    raise Failure('timed out waiting for ' + what)
+
+
+class Service:
+    """Private bus + mock polkit + traceed --service, in a temp dir."""
+
+    def __init__(self, tmp, rules=None):
+        self.tmp = tmp
+        self.state = os.path.join(tmp, 'state')
+        os.makedirs(self.state, exist_ok=True)
+        self.rules = rules or RULES_DIR
+        self.bus = testlib.PrivateBus(tmp, os.path.join(DBUS_DIR, 'org.traceed1.conf'),
+                                      testlib.POLKIT_POLICY)
+        if not self.bus.address:
+            raise Failure('dbus-daemon refused the configuration: ' + self.bus.error)
+        self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus.address)
+        self.env.pop('NOTIFY_SOCKET', None)
+        self.polkit = subprocess.Popen(
+            [sys.executable, '-m', 'dbusmock', '--system', '--template', 'polkitd'],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            preexec_fn=testlib.die_with_parent)
+        wait_for('the mock polkitd', lambda: self.has_owner('org.freedesktop.PolicyKit1'))
+        self.config = os.path.join(tmp, 'traceed.yaml')
+        self.write_config()
+        self.daemon = None
+        self.start()
+
+    def write_config(self):
+        with open(self.config, 'w') as f:
+            f.write('rule_paths: [%s]\nstate_dir: %s\nhistory_size: 50\n'
+                    'outputs:\n  journal: false\n  event_socket: false\n'
+                    % (self.rules, self.state))
+
+    def has_owner(self, name):
+        r = subprocess.run(['dbus-send', f'--bus={self.bus.address}', '--print-reply',
+                            '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus',
+                            'org.freedesktop.DBus.NameHasOwner', f'string:{name}'],
+                           capture_output=True, text=True)
+        return 'boolean true' in r.stdout
+
+    def start(self):
+        d = testlib.Daemon([TRACEED, '--service', '--config', self.config])
+        d.spawn(env=self.env)
+        self.daemon = d
+        if not d.wait_ready(90):
+            text = '\n'.join(d.err)
+            if 'CAP_BPF' in text or 'loading the BPF programs failed' in text:
+                raise Skip('BPF unavailable: ' + text)
+            raise Failure('traceed did not become ready:\n' + text)
+        wait_for('traceed to own ' + NAME, lambda: self.has_owner(NAME))
+
+    def stop_daemon(self):
+        if self.daemon and self.daemon.proc.poll() is None:
+            self.daemon.proc.send_signal(signal.SIGTERM)
+            try:
+                self.daemon.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.daemon.kill()
+                raise Failure('traceed did not stop on SIGTERM')
+
+    def close(self):
+        try:
+            self.stop_daemon()
+        finally:
+            if self.polkit.poll() is None:
+                self.polkit.terminate()
+                self.polkit.wait(timeout=5)
+            self.bus.stop()
+
+    def stderr(self):
+        return '\n'.join(self.daemon.err)
+
+    # --- clients -----------------------------------------------------------
+
+    def tracectl(self, *args, user=None, expect=0):
+        cmd = [TRACECTL, '--no-pager', '--no-ask-password'] + list(args)
+        if user:
+            cmd = NOBODY + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True, env=self.env, timeout=30,
+                           stdin=subprocess.DEVNULL)
+        if expect is not None and p.returncode != expect:
+            raise Failure('tracectl %s: exit %d, want %d\nstdout: %s\nstderr: %s'
+                          % (' '.join(args), p.returncode, expect, p.stdout, p.stderr))
+        return p
+
+    def tracectl_json(self, *args, user=None):
+        p = self.tracectl('--json', *args, user=user)
+        try:
+            return json.loads(p.stdout)
+        except ValueError as e:
+            raise Failure('tracectl --json %s: not JSON (%s): %r' % (' '.join(args), e, p.stdout))
+
+    def proxy(self):
+        import dbus
+        bus = dbus.bus.BusConnection(self.bus.address)
+        return dbus.Interface(bus.get_object(NAME, PATH), IFACE), bus
+
+    def polkit_allow(self, actions):
+        r = subprocess.run(['dbus-send', f'--bus={self.bus.address}', '--print-reply',
+                            '--dest=org.freedesktop.PolicyKit1',
+                            '/org/freedesktop/PolicyKit1/Authority',
+                            'org.freedesktop.DBus.Mock.SetAllowed',
+                            'array:string:' + ','.join(actions)],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, 'mock polkit SetAllowed failed: ' + r.stderr)
+
+    def trigger(self, name):
+        p = subprocess.run([os.path.join(TRIGGERS, name)], capture_output=True, text=True,
+                           timeout=20)
+        check(p.returncode == 0, '%s failed: %s' % (name, p.stderr))
+        return p
+
+    def detections(self, rule):
+        return [d for d in self.tracectl_json('detections', '--rule', rule)]
+
+
+def wait_detection(svc, rule, n=1, timeout=10.0):
+    return wait_for('%d %s detection(s) in tracectl detections' % (n, rule),
+                    lambda: len(svc.detections(rule)) >= n and svc.detections(rule), timeout)
+
+
+# --- cases -------------------------------------------------------------------
+
+def case_tracectl(svc):
+    # rules list: the default rules, a table with a header
+    out = svc.tracectl('rules', 'list').stdout
+    lines = out.splitlines()
+    check(lines and 'ID' in lines[0] and 'SEVERITY' in lines[0], 'no header: ' + out[:300])
+    for rid in ('TRC-102', 'TRC-104', 'TRD-2001'):
+        check(any(l.split()[0] == rid for l in lines[1:] if l.split()), rid + ' not listed')
+    rules = svc.tracectl_json('rules', 'list')
+    check(isinstance(rules, list) and len(rules) >= 30, 'rules list --json: %r' % rules[:2])
+    r102 = [r for r in rules if r.get('id') == 'TRC-102']
+    check(r102 and r102[0]['enabled'] is True and r102[0]['severity'], 'TRC-102: %r' % r102)
+    nolegend = svc.tracectl('--no-legend', 'rules', 'list').stdout.splitlines()
+    check(nolegend and nolegend[0].split()[0] != 'ID', '--no-legend printed a header')
+    print('ok: rules list (%d rules)' % len(rules))
+
+    show = svc.tracectl('rules', 'show', 'TRC-102').stdout
+    check('TRC-102' in show and 'ptrace' in show.lower(), 'rules show: ' + show)
+    detail = svc.tracectl_json('rules', 'show', 'TRC-102')
+    check(detail.get('condition') and 'ptrace' in detail['condition'], 'show --json: %r' % detail)
+    print('ok: rules show')
+
+    # a detection reaches the history
+    svc.trigger('trg_traceme')
+    dets = wait_detection(svc, 'TRC-102')
+    d = dets[-1]
+    check(d['rule_id'] == 'TRC-102' and d['comm'] == 'trg_traceme' and d['pid'] > 0,
+          'detection: %r' % d)
+    check(json.loads(d['event']).get('eventName') == 'ptrace', 'event JSON: %r' % d['event'])
+    table = svc.tracectl('detections').stdout
+    check('TRC-102' in table, 'detections table: ' + table)
+    print('ok: detections (%d)' % len(dets))
+
+    # disable stops the detection; enable brings it back
+    svc.tracectl('rules', 'disable', 'TRC-102')
+    check(svc.tracectl_json('rules', 'show', 'TRC-102')['enabled'] is False, 'still enabled')
+    before = len(svc.detections('TRC-102'))
+    svc.trigger('trg_traceme')
+    svc.trigger('trg_mprotect')  # a detection after it proves events flow
+    wait_detection(svc, 'TRC-104')
+    check(len(svc.detections('TRC-102')) == before, 'TRC-102 fired while disabled')
+    with open(os.path.join(svc.state, 'rule-state')) as f:
+        check('disabled TRC-102' in f.read(), 'state file lacks the choice')
+    svc.tracectl('rules', 'enable', 'TRC-102')
+    svc.trigger('trg_traceme')
+    wait_detection(svc, 'TRC-102', before + 1)
+    print('ok: rules disable stops TRC-102, enable brings it back')
+
+    # filters
+    high = svc.tracectl_json('detections', '--severity', 'critical')
+    check(all(x['severity'] == 'critical' for x in high), 'severity filter: %r' % high)
+    one = svc.tracectl_json('detections', '--limit', '1')
+    check(len(one) == 1, '--limit 1 gave %d' % len(one))
+    future = svc.tracectl_json('detections', '--since', '@%d' % (time.time() + 3600))
+    check(future == [], '--since in the future: %r' % future)
+    svc.tracectl('detections', '--severity', 'loud', expect=2)
+    print('ok: detection filters')
+
+    # status
+    st = svc.tracectl_json('status')
+    check(st.get('RulesLoaded', st.get('rules_loaded', 0)) >= 30 or
+          'RulesLoaded' in json.dumps(st), 'status --json: %r' % st)
+    text = svc.tracectl('status').stdout
+    check('0.1.0' in text, 'status: ' + text)
+    print('ok: status')
+
+    # monitor follows the Detection signal
+    mon = subprocess.Popen([TRACECTL, '--json', 'monitor'], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, env=svc.env,
+                           preexec_fn=testlib.die_with_parent)
+    try:
+        time.sleep(1.0)  # the match must be in place before the trigger
+        svc.trigger('trg_traceme')
+        line = ''
+        end = time.time() + 10
+        import select
+        while time.time() < end and 'TRC-102' not in line:
+            r, _, _ = select.select([mon.stdout], [], [], 0.5)
+            if r:
+                line = mon.stdout.readline()
+        check('TRC-102' in line, 'monitor printed nothing for TRC-102')
+        check(json.loads(line)['rule_id'] == 'TRC-102', 'monitor line: ' + line)
+    finally:
+        mon.send_signal(signal.SIGINT)
+        try:
+            mon.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            mon.kill()
+            raise Failure('tracectl monitor ignored SIGINT')
+    check(mon.returncode == 0, 'monitor exit %s' % mon.returncode)
+    print('ok: monitor')
+
+    svc.tracectl('reload')
+    svc.tracectl('rules', 'show', 'NOPE-1', expect=4)
+    print('ok: reload; unknown rule exits 4')
+
+
+def case_polkit(svc):
+    # read-only verbs need no authorization
+    svc.tracectl('rules', 'list', user='nobody')
+    svc.tracectl('status', user='nobody')
+    svc.tracectl('detections', user='nobody')
+    # polkit says no (the mock allows nothing by default)
+    for args in (('rules', 'disable', 'TRC-102'), ('rules', 'enable', 'TRC-102'), ('reload',),
+                 ('outputs', 'test')):
+        p = svc.tracectl(*args, user='nobody', expect=5)
+        check(p.stderr.strip(), 'no message for a refusal of ' + ' '.join(args))
+    check(svc.tracectl_json('rules', 'show', 'TRC-102')['enabled'] is True,
+          'a refused disable changed the rule')
+    print('ok: nobody refused while polkit says no')
+    svc.polkit_allow(['org.traceed1.manage-rules', 'org.traceed1.reload'])
+    svc.tracectl('rules', 'disable', 'TRC-102', user='nobody')
+    check(svc.tracectl_json('rules', 'show', 'TRC-102')['enabled'] is False, 'not disabled')
+    svc.tracectl('rules', 'enable', 'TRC-102', user='nobody')
+    svc.tracectl('reload', user='nobody')
+    svc.tracectl('outputs', 'test', user='nobody', expect=5)  # not in the allowed set
+    print('ok: nobody allowed once polkit says yes, per action')
+    # root passes without polkit
+    svc.polkit_allow([])
+    svc.tracectl('rules', 'disable', 'TRC-102')
+    svc.tracectl('rules', 'enable', 'TRC-102')
+    print('ok: root passes without polkit')
+
+
+def case_args(svc):
+    import dbus
+    mgr, _ = svc.proxy()
+
+    def err(fn, *a):
+        try:
+            fn(*a)
+        except dbus.exceptions.DBusException as e:
+            return e.get_dbus_name(), e.get_dbus_message()
+        raise Failure('%s%r succeeded' % (fn, a))
+
+    invalid = 'org.freedesktop.DBus.Error.InvalidArgs'
+    cases = [
+        (mgr.GetRule, ('NOPE-1',), 'org.traceed1.Error.NoSuchRule'),
+        (mgr.EnableRule, ('NOPE-1',), 'org.traceed1.Error.NoSuchRule'),
+        (mgr.DisableRule, ('NOPE-1',), 'org.traceed1.Error.NoSuchRule'),
+        (mgr.GetRule, ('',), invalid),
+        (mgr.DisableRule, ('',), invalid),
+        (mgr.GetRule, ('A' * 100000,), invalid),
+        (mgr.EnableRule, ('TRC 102',), invalid),
+        (mgr.GetRule, ('TRC-102\n',), invalid),
+        (mgr.GetRule, ('TRC-10\u00e9',), invalid),
+        (mgr.ListDetections, ({'sincee': dbus.UInt64(0)},), invalid),
+        (mgr.ListDetections, ({'since': 'yesterday'},), invalid),
+        (mgr.ListDetections, ({'limit': dbus.UInt64(1)},), invalid),
+        (mgr.ListDetections, ({'min_severity': 'loud'},), invalid),
+        (mgr.ListDetections, ({'rule': ''},), invalid),
+        (mgr.ListDetections, ({'x' * 5000: dbus.UInt32(1)},), invalid),
+    ]
+    for fn, a, want in cases:
+        name, msg = err(fn, *a)
+        check(name == want, '%s: got %s (%s), want %s' % (fn._method_name, name, msg, want))
+        check(msg and len(msg) < 1000, '%s: message %r' % (fn._method_name, msg))
+    # the daemon is still fine, and valid filters work
+    check(mgr.GetRule('TRC-102')[0] == 'TRC-102', 'GetRule after bad calls')
+    mgr.ListDetections({'limit': dbus.UInt32(5), 'min_severity': 'high',
+                        'since': dbus.UInt64(1), 'after_id': dbus.UInt64(0),
+                        'rule': 'TRC-102'})
+    print('ok: %d bad calls answered with the right errors' % len(cases))
+
+
+def strip_interface(xml_text):
+    """The org.traceed1.Manager element, as a comparable tuple tree."""
+    root = ET.fromstring(xml_text)
+
+    def norm(el):
+        return (el.tag, tuple(sorted(el.attrib.items())), tuple(norm(c) for c in el))
+
+    for iface in root.findall('interface'):
+        if iface.get('name') == IFACE:
+            return norm(iface)
+    raise Failure('no interface %s in %s' % (IFACE, xml_text[:200]))
+
+
+def case_introspect(svc):
+    import dbus
+    _, bus = svc.proxy()
+    served = dbus.Interface(bus.get_object(NAME, PATH),
+                            'org.freedesktop.DBus.Introspectable').Introspect()
+    with open(os.path.join(DBUS_DIR, 'org.traceed1.Manager.xml')) as f:
+        shipped = f.read()
+    a, b = strip_interface(served), strip_interface(shipped)
+    if a != b:
+        import difflib
+        fmt = lambda t: json.dumps(t, indent=1).splitlines()  # noqa: E731
+        raise Failure('Introspect differs from dbus/org.traceed1.Manager.xml:\n' +
+                      '\n'.join(difflib.unified_diff(fmt(b), fmt(a), 'shipped', 'served',
+                                                     lineterm='')))
+    print('ok: the served interface equals the shipped XML')
+
+
+def case_reload(svc):
+    rules = os.path.join(svc.tmp, 'rules')
+    shutil.copytree(RULES_DIR, rules)
+    svc.rules = rules
+    svc.write_config()
+    svc.stop_daemon()
+    svc.start()
+    mgr, bus = svc.proxy()
+    import dbus
+    props = dbus.Interface(bus.get_object(NAME, PATH), 'org.freedesktop.DBus.Properties')
+    n0 = int(props.Get(IFACE, 'RulesLoaded'))
+    mon = subprocess.Popen(['dbus-monitor', '--address', svc.bus.address,
+                            "type='signal',interface='org.freedesktop.DBus.Properties',"
+                            "member='PropertiesChanged'"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                           preexec_fn=testlib.die_with_parent)
+    try:
+        time.sleep(0.5)
+        with open(os.path.join(rules, '90-test.yaml'), 'w') as f:
+            f.write('- rule: Test reload rule\n  id: TST-1\n  description: x\n'
+                    '  condition: evt.name = ptrace and proc.name = never-such-process\n'
+                    '  output: x\n  severity: low\n')
+        mgr.Reload()
+        n1 = int(props.Get(IFACE, 'RulesLoaded'))
+        check(n1 == n0 + 1, 'RulesLoaded %d -> %d after adding a rule' % (n0, n1))
+        check(mgr.GetRule('TST-1')[0] == 'TST-1', 'the new rule is not served')
+        time.sleep(0.5)
+    finally:
+        mon.terminate()
+        out = mon.communicate(timeout=5)[0]
+    check('RulesLoaded' in out, 'no PropertiesChanged for RulesLoaded: ' + out[-500:])
+    print('ok: reload added a rule (%d -> %d), PropertiesChanged sent' % (n0, n1))
+
+    with open(os.path.join(rules, '90-test.yaml'), 'w') as f:
+        f.write('- rule: Broken\n  id: TST-2\n  description: x\n'
+                '  condition: evt.name = ptrace and (\n  output: x\n  severity: low\n')
+    try:
+        mgr.Reload()
+        raise Failure('a broken rule file reloaded')
+    except dbus.exceptions.DBusException as e:
+        check(e.get_dbus_name() == 'org.traceed1.Error.ReloadFailed', e.get_dbus_name())
+        check('90-test.yaml:' in e.get_dbus_message(), 'no file:line:col: ' + e.get_dbus_message())
+    check(int(props.Get(IFACE, 'RulesLoaded')) == n1, 'the failed reload changed the rules')
+    status = mgr.GetStatus()
+    check('90-test.yaml' in str(status['LastReloadError']), 'LastReloadError: %r'
+          % status['LastReloadError'])
+    svc.trigger('trg_traceme')
+    wait_detection(svc, 'TRC-102')
+    print('ok: broken reload refused with file:line:col, old rules still detect')
+
+
+def case_state(svc):
+    svc.tracectl('rules', 'disable', 'TRC-102')
+    svc.stop_daemon()
+    svc.start()
+    check(svc.tracectl_json('rules', 'show', 'TRC-102')['enabled'] is False,
+          'TRC-102 enabled again after a restart')
+    svc.trigger('trg_traceme')
+    svc.trigger('trg_mprotect')
+    wait_detection(svc, 'TRC-104')
+    check(svc.detections('TRC-102') == [], 'disabled TRC-102 fired after restart')
+    svc.tracectl('rules', 'enable', 'TRC-102')
+    print('ok: a disabled rule stays disabled after a restart')
+
+
+CASES = {
+    'tracectl': case_tracectl,
+    'polkit': case_polkit,
+    'args': case_args,
+    'introspect': case_introspect,
+    'reload': case_reload,
+    'state': case_state,
+}
+
+
+def main():
+    if len(sys.argv) == 2 and sys.argv[1] == '--list':
+        print('\n'.join(CASES))
+        return 0
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        print('usage: bus_test.py %s|--list' % '|'.join(CASES), file=sys.stderr)
+        return 2
+    missing = testlib.reexec_with_modules(['dbus', 'dbusmock'])
+    if missing:
+        return testlib.skip('python3 module %s not installed (python3-dbus, python3-dbusmock)'
+                            % missing)
+    testlib.exit_on_sigterm()
+    svc = None
+    tmp = tempfile.mkdtemp(prefix='traceed-bus-')
+
+    def body():
+        nonlocal svc
+        if os.geteuid() != 0:
+            raise Skip('needs root (BPF, setpriv)')
+        for tool in ('dbus-daemon', 'dbus-send', 'dbus-monitor', 'setpriv'):
+            if not shutil.which(tool):
+                raise Skip(tool + ' not installed')
+        svc = Service(tmp)
+        CASES[sys.argv[1]](svc)
+
+    def on_failure(msg):
+        print('FAIL: ' + msg)
+        if svc and svc.daemon:
+            print('--- traceed stderr ---\n' + svc.stderr())
+
+    def cleanup():
+        if svc:
+            try:
+                svc.close()
+            except Failure as e:
+                print('FAIL: ' + str(e))
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    return testlib.guarded(body, on_failure, cleanup)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
