@@ -119,7 +119,7 @@ def main():
         with open(rules, 'w') as f:
             f.write(RULE_TRACEME + '\n- rule: [unclosed\n')
         t.p.send_signal(signal.SIGHUP)
-        if not t.wait_err('reload failed; still running the previous 1 rules'):
+        if not t.wait_err('reload failed, still running the previous 1 rules'):
             fail('no "reload failed" report:\n' + t.err)
         if 'rules.yaml:' not in t.err:
             fail('the reload error does not name the file:\n' + t.err)
