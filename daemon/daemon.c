@@ -285,6 +285,8 @@ int te_daemon_reload(struct te_daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "no rules are in use (event mode)");
 		return -EINVAL;
 	}
+	/* Events that happened before the reload are judged by the old rules. */
+	consume(d);
 	if (d->service) {
 		r = load_config(d->cli, &cfg, err, errlen);
 		if (r < 0)
@@ -386,6 +388,10 @@ int te_daemon_set_rule_enabled(struct te_daemon *d, const char *id, bool enabled
 	}
 	if (rule->enabled == enabled)
 		return 0;
+	/* Events queued before the change are judged by the rule as it was:
+	 * the kernel's wakeups are batched, and without this a process that
+	 * ran before "disable" could still be reported after it. */
+	consume(d);
 	te_ruleset_set_enabled(d->rs, id, enabled);
 	follow_rules(d);
 	fprintf(stderr, "traceed: rule %s %s: %zu of %zu rules enabled\n", id,

@@ -92,10 +92,14 @@ void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rul
 		te_history_push_owned(d->history, &copy);
 	}
 
-	if (d->evsock) {
+	if (d->evsock || d->cfg.outputs.stdout_) {
 		sb_reset(&d->det);
 		te_detection_json(&d->det, rule, re, suppressed, event_json, event_len);
 		te_event_socket_send(d->evsock, d->det.p, d->det.len);
+		if (d->cfg.outputs.stdout_) {
+			sb_putc(&d->det, '\n');
+			fwrite(d->det.p, 1, d->det.len, stdout);
+		}
 	}
 }
 

@@ -4,7 +4,8 @@
  *   1. the journal (journal_out.c), when outputs.journal is on;
  *   2. the history (ListDetections) and the D-Bus Detection signal, with the
  *      same id — the daemon's detection sequence;
- *   3. the event socket, as one JSON line (te_detection_json);
+ *   3. the event socket and (outputs.stdout) standard output, as one JSON
+ *      line (te_detection_json);
  *   4. the webhook outputs' queue (never waits on the network).
  * The journal comes first because it is the record an administrator looks
  * at; nothing later can delay or lose it.
