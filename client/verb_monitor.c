@@ -122,13 +122,17 @@ int verb_monitor(struct ctl *c, int argc, char **argv)
 		code = ctl_error(EXIT_FAILURE, "cannot subscribe to detections: %s", strerror(-r));
 		goto out;
 	}
-	/* Is anyone there?  Peer.Ping also starts traceed if it is
-	 * bus-activatable, and is allowed to every caller by the policy. */
+	/* Is anyone there, and may we read detections?  The bus policy gives
+	 * the Detection signal and ListDetections to the same callers (root,
+	 * groups systemd-journal and adm), so an empty ListDetections answers
+	 * both (and starts traceed if it is bus-activatable); without it the
+	 * signals would silently never arrive. */
 	{
 		sd_bus_error e = SD_BUS_ERROR_NULL;
 
-		r = sd_bus_call_method(c->bus, TRACEED_BUS_NAME, TRACEED_OBJECT,
-				       "org.freedesktop.DBus.Peer", "Ping", &e, NULL, NULL);
+		r = sd_bus_call_method(c->bus, TRACEED_BUS_NAME, TRACEED_OBJECT, TRACEED_IFACE,
+				       "ListDetections", &e, NULL, "a{sv}", 1, "after_id", "t",
+				       UINT64_MAX);
 		if (r < 0) {
 			code = ctl_bus_error(&monitor, NULL, &e, r);
 			sd_bus_error_free(&e);

@@ -44,7 +44,9 @@ from testlib import Failure, Skip, check  # noqa: E402
 NAME = 'org.traceed1'
 PATH = '/org/traceed1'
 IFACE = 'org.traceed1.Manager'
-NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
+def as_nobody(group=None):
+    return ['setpriv', '--reuid=65534', '--regid=65534'] + \
+        (['--groups=' + group] if group else ['--clear-groups'])
 
 TRACEED = os.environ.get('TRACEED', '')
 TRACECTL = os.environ.get('TRACECTL', '')
@@ -134,10 +136,10 @@ class Service:
 
     # --- clients -----------------------------------------------------------
 
-    def tracectl(self, *args, user=None, expect=0):
+    def tracectl(self, *args, user=None, group=None, expect=0):
         cmd = [TRACECTL, '--no-pager', '--no-ask-password'] + list(args)
         if user:
-            cmd = NOBODY + cmd
+            cmd = as_nobody(group) + cmd
         p = subprocess.run(cmd, capture_output=True, text=True, env=self.env, timeout=30,
                            stdin=subprocess.DEVNULL)
         if expect is not None and p.returncode != expect:
@@ -145,8 +147,8 @@ class Service:
                           % (' '.join(args), p.returncode, expect, p.stdout, p.stderr))
         return p
 
-    def tracectl_json(self, *args, user=None):
-        p = self.tracectl('--json', *args, user=user)
+    def tracectl_json(self, *args, user=None, group=None):
+        p = self.tracectl('--json', *args, user=user, group=group)
         try:
             return json.loads(p.stdout)
         except ValueError as e:
@@ -283,7 +285,37 @@ def case_polkit(svc):
     # read-only verbs need no authorization
     svc.tracectl('rules', 'list', user='nobody')
     svc.tracectl('status', user='nobody')
-    svc.tracectl('detections', user='nobody')
+    # detections are for those who may read the journal (bus policy)
+    svc.trigger('trg_traceme')
+    wait_detection(svc, 'TRC-102')
+    svc.tracectl('detections', user='nobody', expect=5)
+    svc.tracectl('monitor', user='nobody', expect=5)
+    for group in ('systemd-journal', 'adm'):
+        dets = svc.tracectl_json('detections', user='nobody', group=group)
+        check(any(d['rule_id'] == 'TRC-102' for d in dets), 'group %s: %r' % (group, dets))
+    print('ok: detections refused to nobody, given to systemd-journal and adm')
+    mon = subprocess.Popen(as_nobody('systemd-journal') + [TRACECTL, '--json', 'monitor'],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=svc.env, preexec_fn=testlib.die_with_parent)
+    # the same plain listener as nobody, and (the control) in group adm
+    listeners = [subprocess.Popen(as_nobody(g) + ['dbus-monitor', '--address', svc.bus.address,
+                                                  "type='signal',member='Detection'"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                  preexec_fn=testlib.die_with_parent)
+                 for g in (None, 'adm')]
+    try:
+        time.sleep(1.0)
+        svc.trigger('trg_traceme')
+        time.sleep(1.5)
+    finally:
+        for p in [mon] + listeners:
+            p.send_signal(signal.SIGINT)
+        got = mon.communicate(timeout=5)[0]
+        plain_out, adm_out = (p.communicate(timeout=5)[0] for p in listeners)
+    check('TRC-102' in got, 'monitor in systemd-journal saw nothing: %r' % got)
+    check('TRC-102' in adm_out, 'dbus-monitor in group adm saw nothing: ' + adm_out[-300:])
+    check('TRC-102' not in plain_out, 'the Detection signal reached nobody: ' + plain_out[-300:])
+    print('ok: the Detection signal reaches journal readers only')
     # polkit says no (the mock allows nothing by default)
     for args in (('rules', 'disable', 'TRC-102'), ('rules', 'enable', 'TRC-102'), ('reload',),
                  ('outputs', 'test')):

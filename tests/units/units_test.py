@@ -316,10 +316,11 @@ time.sleep(60)
 '''
 
 
-def dbus_send(addr, user, *args):
+def dbus_send(addr, user, *args, group=None):
     cmd = ['dbus-send', f'--bus={addr}', '--print-reply', '--reply-timeout=400'] + list(args)
     if user:
-        cmd = ['setpriv', f'--reuid={user}', '--regid=65534', '--clear-groups'] + cmd
+        groups = [f'--groups={group}'] if group else ['--clear-groups']
+        cmd = ['setpriv', f'--reuid={user}', '--regid=65534'] + groups + cmd
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
     return p.returncode, p.stdout + p.stderr
 
@@ -377,7 +378,6 @@ def policy_behaviour(addr, py):
             ('org.freedesktop.DBus.Properties.GetAll', f'string:{IFACE}'),
             (f'{IFACE}.ListRules',),
             (f'{IFACE}.GetRule', 'string:TRC-102'),
-            (f'{IFACE}.ListDetections', 'dict:string:string:'),
             (f'{IFACE}.GetStatus',),
             (f'{IFACE}.EnableRule', 'string:TRC-102'),
             (f'{IFACE}.DisableRule', 'string:TRC-102'),
@@ -388,6 +388,8 @@ def policy_behaviour(addr, py):
             ('org.freedesktop.DBus.Properties.Set', f'string:{IFACE}', 'string:Version',
              'variant:string:x'),
             (f'{IFACE}.Shutdown',),
+            # detections: only root and the journal readers (systemd-journal, adm)
+            (f'{IFACE}.ListDetections', 'dict:string:string:'),
             ('org.example.Other.ListRules',),
         ]
         # The owner never answers: an admitted call ends in NoReply, a refused
@@ -403,6 +405,14 @@ def policy_behaviour(addr, py):
         out = call(None, *denied[0])
         if 'AccessDenied' in out:
             errors.append(f'root refused {denied[0][0]}: {out.strip()}')
+        # journal readers may list detections
+        for group in ('systemd-journal', 'adm'):
+            if subprocess.run(['getent', 'group', group], capture_output=True).returncode:
+                continue
+            out = dbus_send(addr, 'nobody', f'--dest={NAME}', path,
+                            f'{IFACE}.ListDetections', 'dict:string:string:', group=group)[1]
+            if 'AccessDenied' in out or 'NoReply' not in out:
+                errors.append(f'nobody in group {group} ListDetections: {out.strip()}')
     finally:
         owner.terminate()
         owner.wait(timeout=5)
