@@ -276,6 +276,7 @@ static int on_duty_timer(sd_event_source *s, uint64_t usec, void *ctx)
 int te_daemon_reload(struct te_daemon *d, char *err, size_t errlen)
 {
 	struct te_config cfg = { 0 };
+	struct te_detection_out_next next = { 0 };
 	struct te_settings set;
 	struct te_ruleset *rs;
 	struct te_ruleset *old = d->rs;
@@ -301,7 +302,7 @@ int te_daemon_reload(struct te_daemon *d, char *err, size_t errlen)
 		goto failed;
 	}
 	te_rules_apply_state(rs, set.state_dir);
-	if (d->service && (r = te_detection_out_reconfigure(d, &cfg, err, errlen)) < 0) {
+	if (d->service && (r = te_detection_out_prepare(d, &cfg, &next, err, errlen)) < 0) {
 		te_ruleset_free(rs);
 		goto failed;
 	}
@@ -309,6 +310,7 @@ int te_daemon_reload(struct te_daemon *d, char *err, size_t errlen)
 	te_engine_set_dedup_window(d->engine, (uint64_t)set.dedup_window_ms * 1000000u);
 	if (te_engine_set_ruleset(d->engine, rs) < 0) {
 		snprintf(err, errlen, "out of memory");
+		te_detection_out_discard(&next);
 		te_ruleset_free(rs);
 		r = -ENOMEM;
 		goto failed;
@@ -318,6 +320,7 @@ int te_daemon_reload(struct te_daemon *d, char *err, size_t errlen)
 		te_journal_flush();
 		te_config_free(&d->cfg);
 		d->cfg = cfg;
+		te_detection_out_commit(d, &next);
 		te_journal_set_rate_limit(set.journal_rate_limit);
 		if (d->history)
 			te_history_resize(d->history, set.history_size);

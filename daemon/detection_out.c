@@ -11,10 +11,27 @@
 #include "event_socket.h"
 #include "history.h"
 #include "journal_out.h"
+#include "webhook.h"
+
+#define SPOOL_SUBDIR "spool"
+
+static int open_webhooks(const struct te_config *cfg, const char *hostname,
+			 struct te_webhooks **out, char *err, size_t errlen)
+{
+	char spool[4096];
+
+	if ((size_t)snprintf(spool, sizeof(spool), "%s/%s", cfg->state_dir, SPOOL_SUBDIR) >=
+	    sizeof(spool)) {
+		snprintf(err, errlen, "state_dir is too long for the webhook spool");
+		return -ENAMETOOLONG;
+	}
+	return te_webhooks_new(cfg, spool, hostname, out, err, errlen);
+}
 
 int te_detection_out_open(struct te_daemon *d, char *err, size_t errlen)
 {
 	char why[512];
+	int r;
 
 	d->history = te_history_new(d->cfg.history_size);
 	if (!d->history) {
@@ -22,6 +39,9 @@ int te_detection_out_open(struct te_daemon *d, char *err, size_t errlen)
 			 d->cfg.history_size);
 		return -ENOMEM;
 	}
+	r = open_webhooks(&d->cfg, d->hostname, &d->webhooks, err, errlen);
+	if (r < 0)
+		return r;
 	/*
 	 * A socket passed by traceed.socket is used whatever the file says
 	 * (the administrator enabled the unit); without one the daemon makes
@@ -34,18 +54,39 @@ int te_detection_out_open(struct te_daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
-int te_detection_out_reconfigure(struct te_daemon *d, const struct te_config *cfg, char *err,
-				 size_t errlen)
+int te_detection_out_prepare(struct te_daemon *d, const struct te_config *cfg,
+			     struct te_detection_out_next *next, char *err, size_t errlen)
 {
-	(void)d, (void)cfg, (void)err, (void)errlen;
-	/* The history is resized by the caller once the reload cannot fail;
-	 * the event socket stays as it is (a socket passed by systemd cannot
-	 * be re-created; outputs.event_socket takes effect at restart). */
-	return 0;
+	/*
+	 * The new outputs are made while the old ones still run: each output's
+	 * spool is locked, and a new output whose spool the old one still
+	 * holds keeps detections in memory until _commit() frees the old one
+	 * (webhook.h).  The history is resized by the caller once the reload
+	 * cannot fail; the event socket stays as it is (a socket passed by
+	 * systemd cannot be re-created; outputs.event_socket takes effect at
+	 * restart).
+	 */
+	next->webhooks = NULL;
+	return open_webhooks(cfg, d->hostname, &next->webhooks, err, errlen);
+}
+
+void te_detection_out_commit(struct te_daemon *d, struct te_detection_out_next *next)
+{
+	te_webhooks_free(d->webhooks);
+	d->webhooks = next->webhooks;
+	next->webhooks = NULL;
+}
+
+void te_detection_out_discard(struct te_detection_out_next *next)
+{
+	te_webhooks_free(next->webhooks);
+	next->webhooks = NULL;
 }
 
 void te_detection_out_close(struct te_daemon *d)
 {
+	te_webhooks_free(d->webhooks);
+	d->webhooks = NULL;
 	te_event_socket_free(d->evsock);
 	d->evsock = NULL;
 	te_history_free(d->history);
@@ -92,10 +133,11 @@ void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rul
 		te_history_push_owned(d->history, &copy);
 	}
 
-	if (d->evsock || d->cfg.outputs.stdout_) {
+	if (d->evsock || d->webhooks || d->cfg.outputs.stdout_) {
 		sb_reset(&d->det);
 		te_detection_json(&d->det, rule, re, suppressed, event_json, event_len);
 		te_event_socket_send(d->evsock, d->det.p, d->det.len);
+		te_webhooks_submit(d->webhooks, rule, re, suppressed, d->det.p, d->det.len);
 		if (d->cfg.outputs.stdout_) {
 			sb_putc(&d->det, '\n');
 			fwrite(d->det.p, 1, d->det.len, stdout);
@@ -103,20 +145,24 @@ void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rul
 	}
 }
 
-/* Webhook outputs: none until the sender is configured (issue 5). */
 size_t te_detection_out_count(struct te_daemon *d)
 {
-	(void)d;
-	return 0;
+	return te_webhooks_count(d->webhooks);
 }
 
 void te_detection_out_stats(struct te_daemon *d, size_t i, struct te_output_stats *st)
 {
-	(void)d, (void)i;
-	memset(st, 0, sizeof(*st));
+	struct te_webhook_stats ws;
+
+	te_webhooks_stats(d->webhooks, i, &ws);
+	*st = (struct te_output_stats){
+		.name = ws.name, .kind = ws.kind, .url = ws.url,
+		.queued = ws.queued, .delivered = ws.delivered, .retried = ws.retried,
+		.rejected = ws.rejected, .dropped = ws.dropped,
+	};
 }
 
 unsigned te_detection_out_test(struct te_daemon *d)
 {
-	return (unsigned)te_detection_out_count(d);
+	return te_webhooks_test(d->webhooks);
 }

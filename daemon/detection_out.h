@@ -6,7 +6,8 @@
  *      same id — the daemon's detection sequence;
  *   3. the event socket and (outputs.stdout) standard output, as one JSON
  *      line (te_detection_json);
- *   4. the webhook outputs' queue (never waits on the network).
+ *   4. the webhook outputs' queues and spools (webhook.h; never waits on the
+ *      network).
  * The journal comes first because it is the record an administrator looks
  * at; nothing later can delay or lose it.
  */
@@ -22,19 +23,30 @@
 struct te_daemon;
 
 /* Configuration flags the daemon loads its file with. */
-#define TE_DETECTION_OUT_CONFIG_FLAGS 0u
+#define TE_DETECTION_OUT_CONFIG_FLAGS TE_CONFIG_ALLOW_WEBHOOKS
 
-/* Create the history and the event socket for d->cfg.  A socket that cannot
- * be opened is reported and left out; the daemon runs on.  0 or -ENOMEM. */
+/*
+ * Create the history, the event socket and the webhook outputs for d->cfg.
+ * A socket that cannot be opened is reported and left out (the daemon runs
+ * on); a webhook configuration that is wrong is an error (@err says why),
+ * since the administrator expects alerts to leave the machine.  0 or a
+ * negative errno.
+ */
 int te_detection_out_open(struct te_daemon *d, char *err, size_t errlen);
 
 /*
- * A reload with @cfg: everything that may fail is prepared first, so on an
- * error (@err says why) nothing has changed.  Called before d->cfg is
- * replaced by @cfg.
+ * A reload with @cfg, in two steps so that a failure anywhere leaves
+ * everything as it was: _prepare() builds what may fail (the webhook
+ * outputs of @cfg) into *@next, or fails with @err; then the reload either
+ * _commit()s it (after d->cfg became @cfg) or _discard()s it.
  */
-int te_detection_out_reconfigure(struct te_daemon *d, const struct te_config *cfg, char *err,
-				 size_t errlen);
+struct te_detection_out_next {
+	struct te_webhooks *webhooks;
+};
+int te_detection_out_prepare(struct te_daemon *d, const struct te_config *cfg,
+			     struct te_detection_out_next *next, char *err, size_t errlen);
+void te_detection_out_commit(struct te_daemon *d, struct te_detection_out_next *next);
+void te_detection_out_discard(struct te_detection_out_next *next);
 
 /* The engine's sink (te_detection_sink), @ctx is the daemon. */
 void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rule_event *re,

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,7 +90,7 @@ struct output {
 	/* waiting to be logged by the worker */
 	uint64_t rep_dropped, rep_spool_err;
 	int rep_spool_errno;
-	char rep_note[512];
+	char rep_note[1024];
 
 	/* ---- worker only ---- */
 	CURL *curl;
@@ -104,6 +105,7 @@ struct output {
 
 struct te_webhooks {
 	struct te_webhook_opts *opts;
+	size_t nopts;
 	struct output *out;
 	size_t n;
 	char *hostname;
@@ -206,25 +208,50 @@ static void enqueue_locked(struct output *o, const char *p, size_t len)
 	mem_push(o, p, len, on_disk);
 }
 
+static bool in_mem(struct output *o, uint64_t id)
+{
+	return o->mem_n && id >= mem_first(o) && id < o->next_id;
+}
+
+/*
+ * Is @id still to be sent?  The spool is authoritative for what was written
+ * to it: a payload whose segment was removed to respect spool_max_mib is
+ * dropped even if the memory queue still has a copy, so the limit means
+ * the same whether or not the daemon restarts.  A payload the spool could
+ * not take lives as long as its memory copy.
+ */
+static bool available(struct output *o, uint64_t id)
+{
+	uint64_t got;
+
+	if (in_mem(o, id) && !mem_at(o, id)->on_disk)
+		return true;
+	return o->spool_ok && te_spool_find(o->spool, id, &got) && got == id;
+}
+
+/* The first available id after @id (which is not), or next_id. */
+static uint64_t next_available(struct output *o, uint64_t id)
+{
+	uint64_t nxt = o->next_id, got;
+
+	if (o->spool_ok && te_spool_find(o->spool, id, &got) && got < nxt)
+		nxt = got;
+	for (uint64_t i = o->mem_n && id < mem_first(o) ? mem_first(o) : id; i < nxt && in_mem(o, i);
+	     i++)
+		if (!mem_at(o, i)->on_disk)
+			return i;
+	return nxt;
+}
+
 /* Settle what is no longer available (see the top of the file). */
 static void resolve(struct output *o)
 {
-	uint64_t id, nxt, before = o->head;
+	uint64_t nxt, before = o->head;
 
 	if (!o->loaded)
 		return;
-	while (o->head < o->next_id && o->head != o->inflight) {
-		if (o->mem_n && o->head >= mem_first(o))
-			break;
-		if (o->spool_ok && te_spool_find(o->spool, o->head, &id)) {
-			if (id == o->head)
-				break;
-			nxt = id;
-		} else {
-			nxt = o->next_id;
-		}
-		if (o->mem_n && mem_first(o) < nxt)
-			nxt = mem_first(o);
+	while (o->head < o->next_id && o->head != o->inflight && !available(o, o->head)) {
+		nxt = next_available(o, o->head);
 		o->dropped += nxt - o->head;
 		o->rep_dropped += nxt - o->head;
 		o->head = nxt;
@@ -233,6 +260,12 @@ static void resolve(struct output *o)
 		mem_trim(o);
 		if (o->spool_ok)
 			(void)te_spool_ack(o->spool, o->head);
+	}
+	/* leave the spool's reader on head for the worker's te_spool_read() */
+	if (o->head < o->next_id && !in_mem(o, o->head) && o->spool_ok) {
+		uint64_t got;
+
+		(void)te_spool_find(o->spool, o->head, &got);
 	}
 }
 
@@ -378,7 +411,7 @@ struct result {
 	enum outcome what;
 	long code;
 	uint64_t retry_after_s;
-	char why[CURL_ERROR_SIZE + 160];
+	char why[BODY_LOG * 4 + CURL_ERROR_SIZE + 160];
 };
 
 /* The response body for a log line: printable ASCII kept, the rest as \xNN,
@@ -629,19 +662,20 @@ static void handle_result(struct output *o, uint64_t id, const struct result *re
 		return;
 	if (was_failing) {
 		logf_(o, "delivering to %s again after %u failed attempts over %" PRIu64 " s",
-		      o->o->url_public, o->attempts, (now - o->fail_since) / NS_PER_SEC);
+		      o->o->url_public, o->attempts, (uint64_t)((now - o->fail_since) / NS_PER_SEC));
 		o->fail_since = 0;
 	}
 	o->attempts = 0;
 	o->retry_at = 0;
 	if (res->what == REJECTED) {
 		if (now >= o->reject_log_at) {
-			logf_(o,
-			      "%s rejected a detection, not retried: %s%s", o->o->url_public,
-			      res->why, o->reject_held ? "" : "");
 			if (o->reject_held)
-				logf_(o, "(%" PRIu64 " more rejections not logged in the last %llu s)",
-				      o->reject_held, LOG_OTHER_NS / NS_PER_SEC);
+				logf_(o, "%s rejected a detection, not retried: %s (and %" PRIu64
+					 " more not logged)",
+				      o->o->url_public, res->why, o->reject_held);
+			else
+				logf_(o, "%s rejected a detection, not retried: %s",
+				      o->o->url_public, res->why);
 			o->reject_held = 0;
 			o->reject_log_at = now + LOG_OTHER_NS;
 		} else {
@@ -689,15 +723,14 @@ static void *worker(void *arg)
 				pthread_mutex_unlock(&o->mu);
 				continue;
 			}
-			if (!o->waiting_lock) {
-				o->waiting_lock = true; /* normal during a reload: no message */
-			}
+			/* normal during a reload: the old instance is stopping */
+			o->waiting_lock = true;
 		}
 		resolve(o);
 		now = now_ns();
 		if (o->loaded && o->curl && o->head < o->next_id && now >= o->retry_at) {
 			id = o->head;
-			if (o->mem_n && id >= mem_first(o)) {
+			if (in_mem(o, id)) {
 				struct mem_ent *e = mem_at(o, id);
 
 				sb_reset(&o->body);
@@ -807,7 +840,7 @@ void te_webhooks_free(struct te_webhooks *w)
 		output_fini(o);
 	}
 	free(w->out);
-	te_webhook_opts_free(w->opts, w->n);
+	te_webhook_opts_free(w->opts, w->nopts);
 	if (w->test_ok)
 		te_webhook_test_detection_fini(&w->test);
 	sb_free(&w->fsk);
@@ -898,6 +931,7 @@ int te_webhooks_new(const struct te_config *cfg, const char *spool_dir, const ch
 		return fail(err, errlen, -ENOMEM, "out of memory");
 	}
 	w->opts = opts;
+	w->nopts = n;
 	w->n = n;
 	sb_init(&w->fsk);
 	sb_init(&w->own);

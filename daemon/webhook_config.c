@@ -171,7 +171,8 @@ int te_webhook_url_check(const char *url, char **public_out, char *why, size_t w
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
-	uc = curl_url_set(h, CURLUPART_URL, url, 0);
+	/* any scheme parses, so that the message below names the problem */
+	uc = curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
 	if (uc != CURLUE_OK) {
 		snprintf(why, whylen, "not a valid URL (%s)", curl_url_strerror(uc));
 		goto out;

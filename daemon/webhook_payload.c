@@ -9,8 +9,9 @@
  *    "tags":["anti-debugging","T1622","defense-evasion"],"hostname":"vm"}
  *
  * falcosidekick refuses a payload whose priority, rule or time is empty or
- * whose output_fields is empty; rule.id and the process fields are always
- * there, so output_fields never is.  Field names are Falco's where Falco has
+ * whose output_fields is empty (older versions: whose output is empty);
+ * rule.id and the process fields are always there, so output_fields never
+ * is, and an empty rendered output is replaced by the rule's name.  Field names are Falco's where Falco has
  * one (proc.name, proc.cmdline, user.uid, container.id, evt.name,
  * evt.arg.NAME), so falcosidekick templates and Falco-minded queries work.
  * Numbers stay numbers; evt.time is left out on purpose (a nanosecond
@@ -129,6 +130,9 @@ void te_webhook_falcosidekick_json(struct strbuf *sb, const struct te_rule *rule
 	sb_init(&out);
 	if (rule->tpl)
 		te_tpl_render(rule->tpl, re, &out);
+	/* older falcosidekick versions refuse an empty output */
+	if (!out.len)
+		sb_puts(&out, rule->name && rule->name[0] ? rule->name : rule->id ? rule->id : "traceed");
 	sb_json_str(sb, out.p ? out.p : "", out.len);
 	sb_free(&out);
 	sb_printf(sb, ",\"priority\":\"%s\",\"rule\":", te_severity_priority(rule->severity));

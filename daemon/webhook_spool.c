@@ -279,7 +279,8 @@ int te_spool_load(struct te_spool *s, uint64_t *head, uint64_t *next, uint64_t *
 	closedir(d);
 	if (r < 0)
 		goto out;
-	qsort(seqs, nseqs, sizeof(*seqs), cmp_u64);
+	if (nseqs)
+		qsort(seqs, nseqs, sizeof(*seqs), cmp_u64);
 
 	for (size_t i = 0; i < nseqs; i++) {
 		struct seg sg = { .seq = seqs[i] };
@@ -512,6 +513,25 @@ int te_spool_read(struct te_spool *s, struct strbuf *out)
 	return out->oom ? -ENOMEM : 0;
 }
 
+/*
+ * Remove the oldest segments while every record in them is done.  The one
+ * being appended to stays unless @all: deleting and re-creating a file per
+ * detection when the endpoint keeps up would cost the event loop a create
+ * per submit; it goes when it is rotated, or at te_spool_free().
+ */
+static void remove_done(struct te_spool *s, bool all)
+{
+	while (s->nsegs) {
+		const struct seg *g = &s->segs[0];
+
+		if (!all && s->wfd >= 0 && g->seq == s->wseq)
+			break;
+		if (g->nrec && g->last_id >= s->acked)
+			break;
+		seg_remove(s, 0);
+	}
+}
+
 int te_spool_ack(struct te_spool *s, uint64_t head)
 {
 	struct ack_rec a = { .magic = ACK_MAGIC, .head = head };
@@ -522,15 +542,7 @@ int te_spool_ack(struct te_spool *s, uint64_t head)
 	s->acked = head;
 	if (s->ackfd >= 0 && pwrite(s->ackfd, &a, sizeof(a), 0) != (ssize_t)sizeof(a))
 		r = -errno;
-	/* whole segments done: gone (the newest too, once delivered; the next
-	 * append starts a fresh one) */
-	while (s->nsegs) {
-		const struct seg *g = &s->segs[0];
-
-		if (g->nrec ? g->last_id >= head : s->nsegs == 1 && g->seq == s->wseq)
-			break;
-		seg_remove(s, 0);
-	}
+	remove_done(s, false);
 	return r;
 }
 
@@ -578,6 +590,8 @@ void te_spool_free(struct te_spool *s)
 		return;
 	if (te_spool_sync_take(s, &from, &to))
 		(void)te_spool_sync_run(s, from, to);
+	/* a clean stop leaves only what is undelivered */
+	remove_done(s, true);
 	if (s->ackfd >= 0) {
 		(void)fdatasync(s->ackfd);
 		close(s->ackfd);

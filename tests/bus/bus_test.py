@@ -23,6 +23,11 @@ temporary directory and no journal.  Cases (bus_test.py CASE):
                ReloadFailed naming file:line:col and the old rules keep
                detecting
   state        a rule disabled over the bus stays disabled after a restart
+  webhook      a live detection reaches a falcosidekick-compatible receiver
+               on 127.0.0.1 with the exact schema; tracectl status shows the
+               output's counters and `outputs test` delivers; an outage with
+               a daemon restart in the middle loses nothing; a receiver that
+               answers after seconds does not delay the D-Bus side
 
 Needs root, BPF, dbus-daemon, python3-dbus and python3-dbusmock: exits 77
 without (1 under TRACEED_TEST_STRICT=1).
@@ -39,6 +44,9 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import testlib  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                'webhook'))
+import receiver  # noqa: E402  (tests/webhook/receiver.py)
 from testlib import Failure, Skip, check  # noqa: E402
 
 NAME = 'org.traceed1'
@@ -68,8 +76,9 @@ def wait_for(what, pred, timeout=15.0):
 class Service:
     """Private bus + mock polkit + traceed --service, in a temp dir."""
 
-    def __init__(self, tmp, rules=None):
+    def __init__(self, tmp, rules=None, webhooks=''):
         self.tmp = tmp
+        self.webhooks = webhooks
         self.state = os.path.join(tmp, 'state')
         os.makedirs(self.state, exist_ok=True)
         self.rules = rules or RULES_DIR
@@ -92,8 +101,8 @@ class Service:
     def write_config(self):
         with open(self.config, 'w') as f:
             f.write('rule_paths: [%s]\nstate_dir: %s\nhistory_size: 50\n'
-                    'outputs:\n  journal: false\n  event_socket: false\n'
-                    % (self.rules, self.state))
+                    'outputs:\n  journal: false\n  event_socket: false\n%s'
+                    % (self.rules, self.state, self.webhooks))
 
     def has_owner(self, name):
         r = subprocess.run(['dbus-send', f'--bus={self.bus.address}', '--print-reply',
@@ -474,6 +483,61 @@ def case_state(svc):
     print('ok: a disabled rule stays disabled after a restart')
 
 
+def case_webhook(svc):
+    """A live detection reaches a falcosidekick receiver with its schema,
+    tracectl shows the output's counters and sends a test detection, an
+    outage with a restart in the middle loses nothing, and a slow receiver
+    does not hold up the D-Bus side."""
+    rcv = svc.receiver
+    pid = int(svc.trigger('trg_traceme').stdout.split('pid=')[1].split()[0])
+    check(rcv.wait_for(1, 15), 'no webhook payload arrived; invalid: %r' % rcv.invalid)
+    p = rcv.records[0].payload
+    check(receiver.falcosidekick_problem(p) is None, 'falcosidekick would refuse %r' % p)
+    check(p['rule'] == 'Anti-Debugging detected' and p['source'] == 'syscall', 'payload %r' % p)
+    check(p['priority'] == 'Notice', 'TRC-102 (low) has priority %r' % p['priority'])
+    f = p['output_fields']
+    check(str(f.get('proc.pid')) == str(pid) and f.get('proc.name') == 'trg_traceme',
+          'output_fields %r' % f)
+    check('T1622' in p.get('tags', []), 'tags %r' % p.get('tags'))
+    print('ok: a live TRC-102 reached the receiver in falcosidekick\'s schema')
+
+    st = svc.tracectl_json('status')
+    outs = st.get('Outputs') or st.get('outputs') or []
+    check(outs and outs[0]['name'] == 'sidekick' and outs[0]['delivered'] >= 1,
+          'status outputs: %r' % outs)
+    check('sidekick' in svc.tracectl('status').stdout, 'status does not show the output')
+    out = svc.tracectl('outputs', 'test').stdout
+    check(rcv.wait_for(2, 10), 'the test detection did not arrive: ' + out)
+    check(rcv.records[1].payload['rule'] == 'Test rule', 'test payload %r' % rcv.records[1].payload)
+    print('ok: tracectl status shows the counters; tracectl outputs test delivers')
+
+    rcv.stop()
+    pids = []
+    for _ in range(3):
+        pids.append(int(svc.trigger('trg_traceme').stdout.split('pid=')[1].split()[0]))
+    wait_for('the outage detections in the history',
+             lambda: {d['pid'] for d in svc.detections('TRC-102')} >= set(pids))
+    svc.stop_daemon()
+    svc.start()
+    rcv.start()
+    check(rcv.wait_for(5, 60), 'after the outage and a restart %d of 5 payloads arrived'
+          % len(rcv.records))
+    got = [int(r.payload['output_fields']['proc.pid']) for r in rcv.records[2:]]
+    check(got[:3] == pids, 'outage payloads %r, want %r in order' % (got, pids))
+    print('ok: 3 detections during an outage with a restart arrived, in order')
+
+    rcv.delay = 6
+    n = len(svc.detections('TRC-102'))  # the history began again at the restart
+    t0 = time.time()
+    svc.trigger('trg_traceme')
+    wait_detection(svc, 'TRC-102', n + 1, timeout=5)
+    took = time.time() - t0
+    check(took < rcv.delay, 'the detection took %.1f s to reach D-Bus behind a %d s webhook'
+          % (took, rcv.delay))
+    rcv.delay = 0
+    print('ok: a receiver answering after %d s did not delay D-Bus (%.1f s)' % (6, took))
+
+
 CASES = {
     'tracectl': case_tracectl,
     'polkit': case_polkit,
@@ -481,6 +545,7 @@ CASES = {
     'introspect': case_introspect,
     'reload': case_reload,
     'state': case_state,
+    'webhook': case_webhook,
 }
 
 
@@ -506,7 +571,13 @@ def main():
         for tool in ('dbus-daemon', 'dbus-send', 'dbus-monitor', 'setpriv'):
             if not shutil.which(tool):
                 raise Skip(tool + ' not installed')
-        svc = Service(tmp)
+        if sys.argv[1] == 'webhook':
+            rcv = receiver.Receiver().start()
+            svc = Service(tmp, webhooks='  webhooks:\n    - name: sidekick\n      url: %s\n'
+                          % rcv.url('/'))
+            svc.receiver = rcv
+        else:
+            svc = Service(tmp)
         CASES[sys.argv[1]](svc)
 
     def on_failure(msg):
