@@ -2,6 +2,7 @@
 /* tracectl status (GetStatus and the Outputs property) and
  * tracectl outputs test (TestOutputs). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ static const struct action test_outputs = { "send a test detection to the output
 struct status {
 	const char *version, *last_reload_error;
 	uint64_t started_at, events_seen, events_lost, detections, suppressed, last_reload;
-	uint64_t webhook_queued, webhook_dropped;
+	uint64_t webhook_queued, webhook_dropped, socket_lost;
 	uint32_t rules_loaded, rules_enabled, history_size, history_max, socket_clients;
 	unsigned have; /* bit per field below */
 	const char **unavailable;
@@ -40,6 +41,7 @@ enum {
 	H_DETECTIONS = 1 << 4, H_SUPPRESSED = 1 << 5, H_LOADED = 1 << 6, H_ENABLED = 1 << 7,
 	H_HSIZE = 1 << 8, H_HMAX = 1 << 9, H_RELOAD = 1 << 10, H_RELOAD_ERR = 1 << 11,
 	H_CLIENTS = 1 << 12, H_WQUEUED = 1 << 13, H_WDROPPED = 1 << 14, H_UNAVAIL = 1 << 15,
+	H_SOCK_LOST = 1 << 16,
 };
 
 static const struct key {
@@ -62,6 +64,7 @@ static const struct key {
 	K("LastReload", 't', last_reload, H_RELOAD),
 	K("LastReloadError", 's', last_reload_error, H_RELOAD_ERR),
 	K("EventSocketClients", 'u', socket_clients, H_CLIENTS),
+	K("EventSocketLost", 't', socket_lost, H_SOCK_LOST),
 	K("WebhookQueued", 't', webhook_queued, H_WQUEUED),
 	K("WebhookDropped", 't', webhook_dropped, H_WDROPPED),
 #undef K
@@ -200,8 +203,12 @@ static void status_print(const struct status *s)
 		       s->last_reload ? format_time_local(s->last_reload, buf, sizeof(buf)) : "never");
 	if ((s->have & H_RELOAD_ERR) && *s->last_reload_error)
 		ctl_field("Last reload error", s->last_reload_error);
-	if (s->have & H_CLIENTS)
-		printf("%18s: %u\n", "Event socket", s->socket_clients);
+	if (s->have & H_CLIENTS) {
+		printf("%18s: %u clients", "Event socket", s->socket_clients);
+		if (s->have & H_SOCK_LOST)
+			printf(", %" PRIu64 " lines lost by slow clients", s->socket_lost);
+		putchar('\n');
+	}
 	if ((s->have & (H_WQUEUED | H_WDROPPED)) == (H_WQUEUED | H_WDROPPED))
 		printf("%18s: %llu queued, %llu dropped\n", "Webhooks",
 		       (unsigned long long)s->webhook_queued, (unsigned long long)s->webhook_dropped);

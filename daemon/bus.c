@@ -621,6 +621,8 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
 	if (r >= 0)
 		r = status_number(reply, "EventSocketClients", 'u', te_event_socket_clients(d->evsock));
 	if (r >= 0)
+		r = status_number(reply, "EventSocketLost", 't', te_event_socket_lost(d->evsock));
+	if (r >= 0)
 		r = status_number(reply, "WebhookQueued", 't', queued);
 	if (r >= 0)
 		r = status_number(reply, "WebhookDropped", 't', dropped);

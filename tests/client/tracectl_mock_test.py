@@ -195,7 +195,7 @@ def case_status(env):
     contains(out, 'Version: 0.1.0', 'Events seen: 123456', 'Events lost: 7',
              'Detections: 3 (4 repeats suppressed)', 'Rules: 3 loaded, 2 enabled',
              'security_file_open (BPF-LSM is not enabled)', 'History: 3 of 10000',
-             'Last reload: never', 'Event socket: 2', 'Webhooks: 5 queued, 1 dropped',
+             'Last reload: never', 'Event socket: 2 clients', 'Webhooks: 5 queued, 1 dropped',
              'OUTPUT', 'DELIVERED', 'sidekick', 'http://sidekick.example:2801/', what='status')
     row = [l for l in out.splitlines() if l.startswith('sidekick')]
     testlib.check(row and row[0].split()[3:] == ['5', '120', '3', '0', '1'], 'outputs row: %r' % row)
