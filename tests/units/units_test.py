@@ -254,7 +254,9 @@ def case_xml():
             if not re.search(r'-->\s*<' + kind + r' name="' + n + '"', src):
                 errors.append(f'{kind} {n} has no <!-- comment --> right before it')
 
-    # Bus policy: the default context allows exactly the interface's methods.
+    # Bus policy: the default context allows exactly the interface's methods
+    # but ListDetections, which (with the Detection signal) is for root and
+    # the journal readers' groups.
     try:
         conf = ET.parse(files[0]).getroot()
     except ET.ParseError as e:
@@ -271,10 +273,18 @@ def case_xml():
                 allowed.add(a.get('send_member'))
             elif a.get('send_destination') == NAME and a.get('send_interface') is None:
                 errors.append('default context allows every call to org.traceed1')
-        if p.findall('deny'):
-            errors.append('default context has deny rules (unexpected)')
-    if allowed != set(methods):
-        errors.append(f'bus policy allows {sorted(allowed)}, interface has {sorted(methods)}')
+        denies = [d.attrib for d in p.findall('deny')]
+        if denies != [{'receive_sender': NAME, 'receive_interface': IFACE,
+                       'receive_member': 'Detection'}]:
+            errors.append(f'default context deny rules {denies}: want only the Detection signal')
+    for group in ('systemd-journal', 'adm'):
+        gp = [p for p in conf.findall('policy') if p.get('group') == group]
+        got = {(a.get('send_member'), a.get('receive_member')) for p in gp for a in p.findall('allow')}
+        if got != {('ListDetections', None), (None, 'Detection')}:
+            errors.append(f'group {group} policy allows {sorted(map(str, got))}')
+    methods_open = set(methods) - {'ListDetections'}
+    if allowed != methods_open:
+        errors.append(f'bus policy allows {sorted(allowed)}, want {sorted(methods_open)}')
 
     # polkit actions.
     pol = ET.parse(files[2]).getroot()
