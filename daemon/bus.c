@@ -23,11 +23,20 @@
 #define DEFAULT_SYSTEM_BUS "unix:path=/run/dbus/system_bus_socket"
 #define MAX_ARG_LEN 256       /* longest string argument accepted */
 #define RECONNECT_USEC (1000 * 1000ull)
+/* Detection signals waiting to be written before new ones are dropped
+ * (counted): a flood must not grow the daemon's memory without bound when
+ * the bus is slow.  The history keeps every detection regardless. */
+#define MAX_QUEUED_SIGNALS 4096
+/* Largest ListDetections reply, well under D-Bus's 128 MiB message limit
+ * (and dbus-daemon's default 32 MiB): beyond it, the most recent
+ * detections that fit are returned, as with a limit. */
+#define MAX_REPLY_BYTES (16u * 1024 * 1024)
 
 struct te_bus {
 	struct te_daemon *d;
 	sd_bus *bus;
 	sd_event_source *reconnect;
+	uint64_t signals_dropped;
 };
 
 static int bus_connect(struct te_bus *b);
@@ -355,6 +364,53 @@ static int parse_filters(sd_bus_message *m, struct te_history_filter *f, sd_bus_
 	return sd_bus_message_exit_container(m);
 }
 
+/* Sizes of the matching entries, to cut a reply at MAX_REPLY_BYTES. */
+struct size_ctx {
+	size_t *sizes;
+	size_t n, cap;
+	bool oom;
+};
+
+static void size_one(void *ctx, const struct te_history_entry *e)
+{
+	struct size_ctx *sc = ctx;
+
+	if (sc->n == sc->cap) {
+		size_t cap = sc->cap ? sc->cap * 2 : 1024;
+		size_t *p = reallocarray(sc->sizes, cap, sizeof(*p));
+
+		if (!p) {
+			sc->oom = true;
+			return;
+		}
+		sc->sizes = p;
+		sc->cap = cap;
+	}
+	/* strings with their length words and NULs, and the numbers */
+	sc->sizes[sc->n++] = 96 + strlen(e->rule_id) + strlen(e->rule_name) +
+			     strlen(e->mitre_technique) + strlen(e->mitre_tactic) +
+			     strlen(e->output) + strlen(e->comm) + strlen(e->exe) +
+			     strlen(e->cmdline) + strlen(e->container_id) + strlen(e->event) + 11 * 5;
+}
+
+/* The number of most recent matches that fit in MAX_REPLY_BYTES, or 0
+ * when they all do (or on ENOMEM, when the reply itself will say so). */
+static uint32_t fitting_limit(const struct te_history *h, const struct te_history_filter *f)
+{
+	struct size_ctx sc = { 0 };
+	size_t total = 0, keep = 0;
+
+	te_history_query(h, f, size_one, &sc);
+	for (size_t i = sc.n; i > 0 && !sc.oom; i--) {
+		if (total + sc.sizes[i - 1] > MAX_REPLY_BYTES)
+			break;
+		total += sc.sizes[i - 1];
+		keep++;
+	}
+	free(sc.sizes);
+	return sc.oom || keep == sc.n ? 0 : (uint32_t)keep;
+}
+
 static int method_list_detections(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	struct te_daemon *d = userdata;
@@ -364,6 +420,12 @@ static int method_list_detections(sd_bus_message *m, void *userdata, sd_bus_erro
 
 	if (r < 0)
 		return r;
+	if (d->history) {
+		uint32_t fit = fitting_limit(d->history, &f);
+
+		if (fit && (f.limit == 0 || fit < f.limit))
+			f.limit = fit;
+	}
 	r = sd_bus_message_new_method_return(m, &lc.reply);
 	if (r >= 0)
 		r = sd_bus_message_open_container(lc.reply, 'a', "(" DETECTION_SIG ")");
@@ -384,8 +446,17 @@ void te_bus_emit_detection(struct te_bus *b, const struct te_history_entry *e)
 	sd_bus_message *m = NULL;
 	int r;
 
+	uint64_t queued = 0;
+
 	if (!b || !b->bus || !sd_bus_is_open(b->bus))
 		return;
+	if (sd_bus_get_n_queued_write(b->bus, &queued) >= 0 && queued >= MAX_QUEUED_SIGNALS) {
+		if (b->signals_dropped++ % 1000 == 0)
+			fprintf(stderr, "traceed: the bus is not keeping up; %llu Detection signals "
+					"dropped so far (ListDetections still has them)\n",
+				(unsigned long long)b->signals_dropped);
+		return;
+	}
 	r = sd_bus_message_new_signal(b->bus, &m, BUS_PATH, BUS_IFACE, "Detection");
 	if (r >= 0)
 		r = append_detection(m, e);
@@ -622,6 +693,9 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
 		r = status_number(reply, "EventSocketClients", 'u', te_event_socket_clients(d->evsock));
 	if (r >= 0)
 		r = status_number(reply, "EventSocketLost", 't', te_event_socket_lost(d->evsock));
+	if (r >= 0)
+		r = status_number(reply, "DetectionSignalsDropped", 't',
+				  d->bus ? d->bus->signals_dropped : 0);
 	if (r >= 0)
 		r = status_number(reply, "WebhookQueued", 't', queued);
 	if (r >= 0)
