@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "detection.h"
+#include "json_out.h"
+#include "table.h"
 #include "timeparse.h"
 #include "tracectl.h"
 
@@ -274,6 +276,17 @@ static int parse_argv(struct ctl *c, int argc, char **argv, bool *help, bool *fi
 		}
 	}
 	return -1;
+}
+
+int ctl_print_list(struct ctl *c, struct jw *j, struct table *t, size_t n)
+{
+	if (c->json) {
+		jw_array_end(j);
+		return jw_flush(j, stdout) < 0 ? ctl_error(EXIT_FAILURE, "cannot write the output") : 0;
+	}
+	if (n > 0 && table_print(t, stdout, c->legend, c->columns, c->ellipsis) < 0)
+		return ctl_error(EXIT_FAILURE, "out of memory");
+	return 0;
 }
 
 int main(int argc, char **argv)

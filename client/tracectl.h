@@ -75,6 +75,12 @@ int ctl_bad_reply(const struct action *a, int r);
 /* "tracectl: <fmt>" on stderr, then EXIT_FAILURE or @code. */
 int ctl_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+struct jw;
+struct table;
+/* Print a finished list: with --json the array @j (closed here), else the
+ * table @t when it has rows (@n).  Returns 0 or an exit code, reported. */
+int ctl_print_list(struct ctl *c, struct jw *j, struct table *t, size_t n);
+
 /* @s escaped for the terminal (escape.h) into a static-free buffer the
  * caller frees; NULL on ENOMEM. */
 char *ctl_escape(const char *s);

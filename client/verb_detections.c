@@ -77,16 +77,9 @@ int verb_detections(struct ctl *c, int argc, char **argv)
 		code = ctl_bad_reply(&list_detections, r);
 		goto out;
 	}
-	if (c->json) {
-		jw_array_end(&j);
-		if (jw_flush(&j, stdout) < 0)
-			code = ctl_error(EXIT_FAILURE, "cannot write the output");
+	code = ctl_print_list(c, &j, t, n);
+	if (code || c->json)
 		goto out;
-	}
-	if (n > 0 && table_print(t, stdout, c->legend, c->columns, c->ellipsis) < 0) {
-		code = ctl_error(EXIT_FAILURE, "out of memory");
-		goto out;
-	}
 	if (c->legend)
 		printf("%s%zu detection%s listed.\n", n ? "\n" : "", n, n == 1 ? "" : "s");
 out:

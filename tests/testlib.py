@@ -172,32 +172,9 @@ class Daemon:
 
 # --- a private system bus ----------------------------------------------------
 
-BUS_CONF = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={sock}</listen>
-  <auth>EXTERNAL</auth>
-  <!-- the default policy of dbus 1.14's system.conf -->
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-{extra}
-  <include>{conf}</include>
-</busconfig>
-'''
+# tools/private-system-bus.conf.in, shared with tools/try-service.sh
+BUS_CONF_IN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           'tools', 'private-system-bus.conf.in')
 
 # What polkit's own bus policy (org.freedesktop.PolicyKit1.conf) allows, for
 # a mock polkitd on the private bus.
@@ -219,8 +196,11 @@ class PrivateBus:
         os.chmod(tmpdir, 0o755)
         self.sock = os.path.join(tmpdir, 'system_bus_socket')
         cfg = os.path.join(tmpdir, 'bus.conf')
+        with open(BUS_CONF_IN) as f:
+            text = f.read()
+        text = text.replace('@SOCK@', self.sock).replace('@EXTRA@', extra)
         with open(cfg, 'w') as f:
-            f.write(BUS_CONF.format(sock=self.sock, conf=os.path.abspath(conf), extra=extra))
+            f.write(text.replace('@POLICY@', os.path.abspath(conf)))
         self.proc = subprocess.Popen(['dbus-daemon', f'--config-file={cfg}', '--nofork',
                                       '--nosyslog', '--print-address=1'],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -15,30 +15,8 @@ ninja -C build
 dir=/tmp/traceed-try
 mkdir -p "$dir/state"
 chmod 0755 "$dir"
-sed -e "s|@SOCK@|$dir/bus|" -e "s|@POLICY@|$PWD/dbus/org.traceed1.conf|" > "$dir/bus.conf" <<'XML'
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=@SOCK@</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-  </policy>
-  <include>@POLICY@</include>
-</busconfig>
-XML
+sed -e "s|@SOCK@|$dir/bus|" -e "s|@POLICY@|$PWD/dbus/org.traceed1.conf|" -e "s|@EXTRA@||" \
+    tools/private-system-bus.conf.in > "$dir/bus.conf"
 printf 'rule_paths: [%s/rules]\nstate_dir: %s/state\noutputs:\n  event_socket: false\n' \
     "$PWD" "$dir" > "$dir/traceed.yaml"
 dbus-daemon --config-file="$dir/bus.conf" --nofork --nosyslog &
