@@ -12,4 +12,5 @@ apt-get install -y --no-install-recommends \
     libcmocka-dev libjson-c-dev \
     python3 python3-dbus util-linux systemd dbus polkitd libxml2-utils \
     openssh-client man-db \
-    python3-dbusmock libcurl4-openssl-dev openssl bash-completion
+    python3-dbusmock libcurl4-openssl-dev openssl bash-completion \
+    debhelper dpkg-dev fakeroot lintian rpm debootstrap systemd-container
