@@ -2,7 +2,8 @@
 /*
  * Webhook delivery: per output a mutex-protected queue (memory + spool) fed
  * by te_webhooks_submit() on the event loop, and a worker thread that sends
- * the oldest undelivered detection with libcurl until it is acknowledged.
+ * the oldest undelivered detection (te_http_send(), webhook_http.c) until it
+ * is acknowledged.
  * The contract is in webhook.h; the user-facing story in docs/webhooks.md.
  *
  * Ids.  Every payload queued to an output gets the next id (next_id); all
@@ -29,19 +30,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "detection.h"
 #include "webhook_internal.h"
-
-#ifndef TRACEED_VERSION
-#define TRACEED_VERSION "0"
-#endif
 
 /* fdatasync new spool data at most this long after it was appended. */
 #define TE_WEBHOOK_SYNC_MS 1000
@@ -53,9 +47,6 @@
 /* Log intervals: a failing endpoint, rejections, drops and spool errors. */
 #define LOG_FAIL_NS (30 * NS_PER_SEC)
 #define LOG_OTHER_NS (10 * NS_PER_SEC)
-/* Response bodies quoted in the log. */
-#define BODY_KEEP 1024
-#define BODY_LOG 256
 
 #define NS_PER_SEC 1000000000ull
 #define NO_ID UINT64_MAX
@@ -75,7 +66,7 @@ struct output {
 	bool started;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	bool stopping; /* also read by the transfer's progress callback */
+	bool stopping; /* also read by te_http_send() to abort a transfer */
 
 	/* ---- under mu ---- */
 	struct te_spool *spool;
@@ -93,10 +84,8 @@ struct output {
 	char rep_note[1024];
 
 	/* ---- worker only ---- */
-	CURL *curl;
-	struct curl_slist *hdrs;
-	char curl_err[CURL_ERROR_SIZE];
-	struct strbuf body, resp;
+	struct te_http *http;
+	struct strbuf body;
 	uint64_t rng;
 	unsigned attempts;
 	uint64_t retry_at, last_sync, fail_since, fail_log_at, fail_held;
@@ -318,173 +307,7 @@ static void load_spool(struct output *o)
 	pthread_mutex_unlock(&o->mu);
 }
 
-/* ---- the transfer (worker, no lock) -------------------------------------- */
-
-static size_t on_body(char *p, size_t size, size_t n, void *ctx)
-{
-	struct output *o = ctx;
-	size_t len = size * n;
-
-	if (o->resp.len < BODY_KEEP)
-		sb_put(&o->resp, p, len < BODY_KEEP - o->resp.len ? len : BODY_KEEP - o->resp.len);
-	return len;
-}
-
-static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	struct output *o = ctx;
-
-	(void)dt, (void)dn, (void)ut, (void)un;
-	return __atomic_load_n(&o->stopping, __ATOMIC_RELAXED) ? 1 : 0;
-}
-
-static int curl_setup(struct output *o)
-{
-	const struct te_webhook_opts *op = o->o;
-	bool own_ct = false;
-	CURL *h = curl_easy_init();
-
-	if (!h)
-		return -ENOMEM;
-	o->curl = h;
-	for (size_t i = 0; i < op->nheaders; i++) {
-		struct curl_slist *l = curl_slist_append(o->hdrs, op->headers[i]);
-
-		if (!l)
-			return -ENOMEM;
-		o->hdrs = l;
-		if (!strncasecmp(op->headers[i], "Content-Type:", 13))
-			own_ct = true;
-	}
-	if (!own_ct) {
-		struct curl_slist *l = curl_slist_append(o->hdrs, "Content-Type: application/json");
-
-		if (!l)
-			return -ENOMEM;
-		o->hdrs = l;
-	}
-	/* no "Expect: 100-continue" round trip for large bodies */
-	{
-		struct curl_slist *l = curl_slist_append(o->hdrs, "Expect:");
-
-		if (!l)
-			return -ENOMEM;
-		o->hdrs = l;
-	}
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_URL, op->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	/* A redirect is not followed: the custom headers (tokens) would go to
-	 * wherever it points.  It counts as a failed attempt, and the log
-	 * says where it pointed. */
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)op->timeout_s * 1000L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(op->timeout_s < 10 ? op->timeout_s : 10) * 1000L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, o->hdrs);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "traceed/" TRACEED_VERSION);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, o);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, o);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, o->curl_err);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, op->checkcert ? 1L : 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, op->checkcert ? 2L : 0L);
-	if (op->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, op->ca_file);
-	if (op->client_cert)
-		curl_easy_setopt(h, CURLOPT_SSLCERT, op->client_cert);
-	if (op->client_key)
-		curl_easy_setopt(h, CURLOPT_SSLKEY, op->client_key);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	if (op->put)
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
-	return 0;
-}
-
-enum outcome { SENT, RETRY, REJECTED, ABORTED };
-
-struct result {
-	enum outcome what;
-	long code;
-	uint64_t retry_after_s;
-	char why[BODY_LOG * 4 + CURL_ERROR_SIZE + 160];
-};
-
-/* The response body for a log line: printable ASCII kept, the rest as \xNN,
- * cut at BODY_LOG bytes of input. */
-static void quote_body(const struct strbuf *b, char *out, size_t outlen)
-{
-	size_t o = 0, n = b->len < BODY_LOG ? b->len : BODY_LOG;
-
-	for (size_t i = 0; i < n && o + 5 < outlen; i++) {
-		unsigned char c = (unsigned char)b->p[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
-	}
-	if (b->len > n && o + 4 < outlen) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o < outlen ? o : outlen - 1] = '\0';
-}
-
-static void transfer(struct output *o, struct result *res)
-{
-	CURLcode rc;
-	char body[BODY_LOG * 4 + 8];
-
-	memset(res, 0, sizeof(*res));
-	sb_reset(&o->resp);
-	o->curl_err[0] = '\0';
-	curl_easy_setopt(o->curl, CURLOPT_POSTFIELDS, o->body.p ? o->body.p : "");
-	curl_easy_setopt(o->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body.len);
-	rc = curl_easy_perform(o->curl);
-	if (rc == CURLE_ABORTED_BY_CALLBACK && __atomic_load_n(&o->stopping, __ATOMIC_RELAXED)) {
-		res->what = ABORTED;
-		return;
-	}
-	if (rc != CURLE_OK) {
-		res->what = RETRY;
-		snprintf(res->why, sizeof(res->why), "%s%s%s", curl_easy_strerror(rc),
-			 o->curl_err[0] ? ": " : "", o->curl_err);
-		return;
-	}
-	curl_easy_getinfo(o->curl, CURLINFO_RESPONSE_CODE, &res->code);
-	if (res->code >= 200 && res->code < 300) {
-		res->what = SENT;
-		return;
-	}
-	quote_body(&o->resp, body, sizeof(body));
-	if (res->code >= 400 && res->code < 500 && res->code != 408 && res->code != 429) {
-		res->what = REJECTED;
-		snprintf(res->why, sizeof(res->why), "HTTP %ld: %s", res->code,
-			 body[0] ? body : "(empty response body)");
-		return;
-	}
-	res->what = RETRY;
-	if (res->code >= 300 && res->code < 400) {
-		char *loc = NULL;
-
-		curl_easy_getinfo(o->curl, CURLINFO_REDIRECT_URL, &loc);
-		snprintf(res->why, sizeof(res->why),
-			 "HTTP %ld redirect to %s, not followed: set url to the final address",
-			 res->code, loc ? loc : "(no Location)");
-	} else {
-		curl_off_t ra = 0;
-
-		snprintf(res->why, sizeof(res->why), "HTTP %ld: %s", res->code,
-			 body[0] ? body : "(empty response body)");
-		if (curl_easy_getinfo(o->curl, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
-			res->retry_after_s = (uint64_t)ra;
-	}
-}
+/* ---- backoff (worker) ------------------------------------------------- */
 
 static uint64_t rng_next(struct output *o)
 {
@@ -613,15 +436,16 @@ static void wait_until(struct output *o, uint64_t t)
 	pthread_cond_timedwait(&o->cond, &o->mu, &ts);
 }
 
-static void handle_result(struct output *o, uint64_t id, const struct result *res, uint64_t now)
+static void handle_result(struct output *o, uint64_t id, const struct te_http_result *res,
+			  uint64_t now)
 {
 	uint64_t queued;
 	bool was_failing = o->fail_since != 0;
 
 	pthread_mutex_lock(&o->mu);
 	o->inflight = NO_ID;
-	if (res->what == SENT || res->what == REJECTED) {
-		if (res->what == SENT)
+	if (res->what == TE_HTTP_SENT || res->what == TE_HTTP_REJECTED) {
+		if (res->what == TE_HTTP_SENT)
 			o->delivered++;
 		else
 			o->rejected++;
@@ -631,13 +455,13 @@ static void handle_result(struct output *o, uint64_t id, const struct result *re
 			if (o->spool_ok)
 				(void)te_spool_ack(o->spool, o->head);
 		}
-	} else if (res->what == RETRY) {
+	} else if (res->what == TE_HTTP_RETRY) {
 		o->retried++;
 	}
 	queued = o->next_id - o->head;
 	pthread_mutex_unlock(&o->mu);
 
-	if (res->what == RETRY) {
+	if (res->what == TE_HTTP_RETRY) {
 		o->attempts++;
 		o->retry_at = now + backoff_ns(o, res->retry_after_s);
 		if (!was_failing) {
@@ -658,7 +482,7 @@ static void handle_result(struct output *o, uint64_t id, const struct result *re
 		}
 		return;
 	}
-	if (res->what == ABORTED)
+	if (res->what == TE_HTTP_ABORTED)
 		return;
 	if (was_failing) {
 		logf_(o, "delivering to %s again after %u failed attempts over %" PRIu64 " s",
@@ -667,7 +491,7 @@ static void handle_result(struct output *o, uint64_t id, const struct result *re
 	}
 	o->attempts = 0;
 	o->retry_at = 0;
-	if (res->what == REJECTED) {
+	if (res->what == TE_HTTP_REJECTED) {
 		if (now >= o->reject_log_at) {
 			if (o->reject_held)
 				logf_(o, "%s rejected a detection, not retried: %s (and %" PRIu64
@@ -689,12 +513,12 @@ static void *worker(void *arg)
 	struct output *o = arg;
 	int r;
 
-	r = curl_setup(o);
+	r = te_http_new(o->o, &o->http);
 	if (r < 0)
 		logf_(o, "cannot set up libcurl: %s; nothing will be sent", strerror(-r));
 
 	for (;;) {
-		struct result res;
+		struct te_http_result res;
 		uint64_t now = now_ns(), id;
 		bool have = false;
 
@@ -728,7 +552,7 @@ static void *worker(void *arg)
 		}
 		resolve(o);
 		now = now_ns();
-		if (o->loaded && o->curl && o->head < o->next_id && now >= o->retry_at) {
+		if (o->loaded && o->http && o->head < o->next_id && now >= o->retry_at) {
 			id = o->head;
 			if (in_mem(o, id)) {
 				struct mem_ent *e = mem_at(o, id);
@@ -763,15 +587,12 @@ static void *worker(void *arg)
 		o->inflight = id;
 		pthread_mutex_unlock(&o->mu);
 
-		transfer(o, &res);
+		te_http_send(o->http, o->body.p, o->body.len, &o->stopping, &res);
 		handle_result(o, id, &res, now_ns());
 	}
 	report(o, now_ns(), true);
-	if (o->curl)
-		curl_easy_cleanup(o->curl);
-	curl_slist_free_all(o->hdrs);
-	o->curl = NULL;
-	o->hdrs = NULL;
+	te_http_free(o->http);
+	o->http = NULL;
 	return NULL;
 }
 
@@ -785,7 +606,6 @@ static void output_fini(struct output *o)
 	te_spool_free(o->spool);
 	free(o->spool_path);
 	sb_free(&o->body);
-	sb_free(&o->resp);
 	pthread_mutex_destroy(&o->mu);
 	pthread_cond_destroy(&o->cond);
 }
@@ -847,7 +667,7 @@ void te_webhooks_free(struct te_webhooks *w)
 	sb_free(&w->own);
 	free(w->hostname);
 	free(w);
-	curl_global_cleanup();
+	te_http_global_cleanup();
 }
 
 __attribute__((format(printf, 4, 5)))
@@ -878,7 +698,6 @@ static int output_init(struct te_webhooks *w, struct output *o, const struct te_
 	pthread_cond_init(&o->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	sb_init(&o->body);
-	sb_init(&o->resp);
 	o->rng = w->seed[0] ^ (uintptr_t)o ^ now_ns();
 	if (!o->rng)
 		o->rng = 1;
@@ -920,14 +739,14 @@ int te_webhooks_new(const struct te_config *cfg, const char *spool_dir, const ch
 	r = te_webhook_opts_parse(cfg, getenv(TE_WEBHOOK_ENV_URL), &opts, &n, err, errlen);
 	if (r < 0 || n == 0)
 		return r;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (te_http_global_init() < 0) {
 		te_webhook_opts_free(opts, n);
 		return fail(err, errlen, -ENOMEM, "cannot initialise libcurl");
 	}
 	w = calloc(1, sizeof(*w));
 	if (!w) {
 		te_webhook_opts_free(opts, n);
-		curl_global_cleanup();
+		te_http_global_cleanup();
 		return fail(err, errlen, -ENOMEM, "out of memory");
 	}
 	w->opts = opts;

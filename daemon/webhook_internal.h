@@ -4,7 +4,8 @@
  *   webhook_config.c   outputs.webhooks entries -> struct te_webhook_opts
  *   webhook_payload.c  falcosidekick JSON, the test detection
  *   webhook_spool.c    the on-disk spool of one output
- *   webhook.c          queues, worker threads, libcurl, counters
+ *   webhook_http.c     one request with libcurl, its outcome classified
+ *   webhook.c          queues, worker threads, backoff, counters
  */
 #pragma once
 
@@ -145,3 +146,53 @@ bool te_spool_sync_take(struct te_spool *s, uint64_t *from_seq, uint64_t *to_seq
 int te_spool_sync_run(struct te_spool *s, uint64_t from_seq, uint64_t to_seq);
 /* Sync, unlock, close, free.  NULL is fine. */
 void te_spool_free(struct te_spool *s);
+
+/* ---- HTTP (webhook_http.c) --------------------------------------------- */
+
+/*
+ * One output's libcurl easy handle, configured once from its options: url,
+ * headers (plus "Content-Type: application/json" unless one is configured,
+ * and no "Expect: 100-continue"), ca_file, client_cert/key, checkcert,
+ * timeout (connecting: at most 10 s of it), POST or PUT, HTTP and HTTPS
+ * only, redirects not followed.  Used by one thread at a time; the
+ * connection is kept between requests.
+ */
+struct te_http;
+
+/* libcurl's process-wide setup, around every te_http: 0 or -ENOMEM. */
+int te_http_global_init(void);
+void te_http_global_cleanup(void);
+
+/* 0 or -ENOMEM (then *out = NULL). */
+int te_http_new(const struct te_webhook_opts *op, struct te_http **out);
+/* NULL is fine. */
+void te_http_free(struct te_http *h);
+
+enum te_http_outcome {
+	TE_HTTP_SENT,     /* 2xx */
+	TE_HTTP_RETRY,    /* transport error, timeout, 3xx, 408, 429, 5xx, ... */
+	TE_HTTP_REJECTED, /* 4xx other than 408/429: not to be retried */
+	TE_HTTP_ABORTED,  /* *stop was set */
+};
+
+/* Room for a libcurl error message or a quoted response body. */
+#define TE_HTTP_WHY_MAX 1440
+
+struct te_http_result {
+	enum te_http_outcome what;
+	long code;              /* HTTP status; 0 without a response */
+	uint64_t retry_after_s; /* Retry-After of a retried response, 0 if none */
+	/* RETRY and REJECTED, for the log: the libcurl error, or "HTTP CODE:
+	 * BODY" with the response body's first 256 bytes (non-printable bytes
+	 * as \xNN), or where a redirect pointed; "" otherwise */
+	char why[TE_HTTP_WHY_MAX];
+};
+
+/*
+ * Send @body (@len bytes; NULL is an empty body) and wait for the response,
+ * at most the configured timeout.  Another thread setting *@stop (read
+ * with __atomic_load_n; @stop may be NULL) aborts the transfer within about
+ * a second: TE_HTTP_ABORTED.
+ */
+void te_http_send(struct te_http *h, const char *body, size_t len, const bool *stop,
+		  struct te_http_result *res);
