@@ -185,6 +185,8 @@ def expected_files(unitdir, catalogdir):
         '/usr/share/bash-completion/completions/tracectl',
         '/usr/share/doc/traceed/README.md',
         '/usr/share/doc/traceed/webhooks.md',
+        '/usr/share/licenses/traceed/COPYING',
+        '/usr/share/licenses/traceed/COPYING.LGPL-2.1',
     }
     files |= {unitdir + '/' + u for u in UNITS}
     rules = sorted(os.path.basename(p) for p in glob.glob(os.path.join(SRC, 'rules', '*.yaml')))
@@ -199,7 +201,8 @@ def expected_files(unitdir, catalogdir):
 
 
 OWNED_DIRS = ('/etc/traceed', '/etc/traceed/rules.d', '/usr/share/traceed',
-              '/usr/share/traceed/rules', '/usr/share/doc/traceed', '/var/lib/traceed')
+              '/usr/share/traceed/rules', '/usr/share/doc/traceed', '/usr/share/licenses/traceed',
+              '/var/lib/traceed')
 
 
 def check_package(tmp, rpmfile, version, log):
