@@ -364,53 +364,6 @@ static int parse_filters(sd_bus_message *m, struct te_history_filter *f, sd_bus_
 	return sd_bus_message_exit_container(m);
 }
 
-/* Sizes of the matching entries, to cut a reply at MAX_REPLY_BYTES. */
-struct size_ctx {
-	size_t *sizes;
-	size_t n, cap;
-	bool oom;
-};
-
-static void size_one(void *ctx, const struct te_history_entry *e)
-{
-	struct size_ctx *sc = ctx;
-
-	if (sc->n == sc->cap) {
-		size_t cap = sc->cap ? sc->cap * 2 : 1024;
-		size_t *p = reallocarray(sc->sizes, cap, sizeof(*p));
-
-		if (!p) {
-			sc->oom = true;
-			return;
-		}
-		sc->sizes = p;
-		sc->cap = cap;
-	}
-	/* strings with their length words and NULs, and the numbers */
-	sc->sizes[sc->n++] = 96 + strlen(e->rule_id) + strlen(e->rule_name) +
-			     strlen(e->mitre_technique) + strlen(e->mitre_tactic) +
-			     strlen(e->output) + strlen(e->comm) + strlen(e->exe) +
-			     strlen(e->cmdline) + strlen(e->container_id) + strlen(e->event) + 11 * 5;
-}
-
-/* The number of most recent matches that fit in MAX_REPLY_BYTES, or 0
- * when they all do (or on ENOMEM, when the reply itself will say so). */
-static uint32_t fitting_limit(const struct te_history *h, const struct te_history_filter *f)
-{
-	struct size_ctx sc = { 0 };
-	size_t total = 0, keep = 0;
-
-	te_history_query(h, f, size_one, &sc);
-	for (size_t i = sc.n; i > 0 && !sc.oom; i--) {
-		if (total + sc.sizes[i - 1] > MAX_REPLY_BYTES)
-			break;
-		total += sc.sizes[i - 1];
-		keep++;
-	}
-	free(sc.sizes);
-	return sc.oom || keep == sc.n ? 0 : (uint32_t)keep;
-}
-
 static int method_list_detections(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	struct te_daemon *d = userdata;
@@ -421,7 +374,7 @@ static int method_list_detections(sd_bus_message *m, void *userdata, sd_bus_erro
 	if (r < 0)
 		return r;
 	if (d->history) {
-		uint32_t fit = fitting_limit(d->history, &f);
+		uint32_t fit = te_history_fitting_limit(d->history, &f, MAX_REPLY_BYTES);
 
 		if (fit && (f.limit == 0 || fit < f.limit))
 			f.limit = fit;

@@ -182,3 +182,65 @@ size_t te_history_query(const struct te_history *h, const struct te_history_filt
 	}
 	return n;
 }
+
+size_t te_history_entry_wire_size(const struct te_history_entry *e)
+{
+	/* 11 strings, each a 4-byte length, its bytes and a NUL, padded to 8;
+	 * 5 numbers of 8 bytes and 3 of 4; and the struct's own alignment */
+	const char *strs[] = { e->rule_id, e->rule_name, "critical", e->mitre_technique,
+			       e->mitre_tactic, e->output, e->comm, e->exe,
+			       e->cmdline, e->container_id, e->event };
+	size_t n = 8 + 5 * 8 + 3 * 4;
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		n += 4 + strlen(strs[i] ? strs[i] : "") + 1 + 7;
+	return n;
+}
+
+struct fit_ctx {
+	size_t *sizes;
+	size_t n, cap;
+	bool oom;
+};
+
+static void fit_one(void *ctx, const struct te_history_entry *e)
+{
+	struct fit_ctx *fc = ctx;
+
+	if (fc->oom)
+		return;
+	if (fc->n == fc->cap) {
+		size_t cap = fc->cap ? fc->cap * 2 : 1024;
+		size_t *p = reallocarray(fc->sizes, cap, sizeof(*p));
+
+		if (!p) {
+			fc->oom = true;
+			return;
+		}
+		fc->sizes = p;
+		fc->cap = cap;
+	}
+	fc->sizes[fc->n++] = te_history_entry_wire_size(e);
+}
+
+uint32_t te_history_fitting_limit(const struct te_history *h, const struct te_history_filter *f,
+				  size_t max_bytes)
+{
+	struct fit_ctx fc = { 0 };
+	size_t total = 0, keep = 0;
+
+	te_history_query(h, f, fit_one, &fc);
+	/* newest first, until the budget is spent */
+	for (size_t i = fc.n; i > 0 && !fc.oom; i--) {
+		if (total + fc.sizes[i - 1] > max_bytes)
+			break;
+		total += fc.sizes[i - 1];
+		keep++;
+	}
+	free(fc.sizes);
+	/* on ENOMEM the reply itself will fail with it */
+	if (fc.oom || keep == fc.n)
+		return 0;
+	/* at least the newest: one entry is bounded by a record's size */
+	return keep ? (uint32_t)keep : 1;
+}

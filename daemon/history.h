@@ -76,3 +76,13 @@ uint32_t te_history_max(const struct te_history *h);
 typedef void (*te_history_fn)(void *ctx, const struct te_history_entry *e);
 size_t te_history_query(const struct te_history *h, const struct te_history_filter *f,
 			te_history_fn fn, void *ctx);
+
+/* An upper bound of the bytes @e takes in a D-Bus message. */
+size_t te_history_entry_wire_size(const struct te_history_entry *e);
+/*
+ * How many of the most recent entries matching @f fit in @max_bytes (by
+ * te_history_entry_wire_size), at least 1, or 0 when all of them do: a
+ * limit for a reply that must stay under a size.
+ */
+uint32_t te_history_fitting_limit(const struct te_history *h, const struct te_history_filter *f,
+				  size_t max_bytes);

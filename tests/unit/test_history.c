@@ -168,6 +168,37 @@ static void test_copy_cleans_utf8(void **state)
 	te_history_entry_clear(&c);
 }
 
+static void test_fitting_limit(void **state)
+{
+	struct te_history *h = te_history_new(10);
+	struct te_history_entry e = { .rule_id = "TRC-1", .rule_name = "n", .comm = "c" };
+	struct te_history_filter f = ANY;
+	char big[1000];
+	size_t one;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	e.event = big;
+	for (uint64_t id = 1; id <= 5; id++) {
+		e.id = id;
+		assert_int_equal(te_history_push(h, &e), 0);
+	}
+	one = te_history_entry_wire_size(&e);
+	assert_true(one > sizeof(big)); /* the event alone is that big */
+	/* everything fits: no limit needed */
+	assert_int_equal(te_history_fitting_limit(h, &f, 5 * one), 0);
+	/* room for two and a half: the two newest */
+	assert_int_equal(te_history_fitting_limit(h, &f, 2 * one + one / 2), 2);
+	/* a filter first, then the budget */
+	f.after_id = 3;
+	assert_int_equal(te_history_fitting_limit(h, &f, 2 * one), 0);
+	assert_int_equal(te_history_fitting_limit(h, &f, one), 1);
+	/* not even one fits: the newest alone, never "all" */
+	assert_int_equal(te_history_fitting_limit(h, &f, 10), 1);
+	te_history_free(h);
+}
+
 static void test_utf8(void **state)
 {
 	char *s;
@@ -194,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_copy_cleans_utf8),
+		cmocka_unit_test(test_fitting_limit),
 		cmocka_unit_test(test_utf8),
 	};
 
