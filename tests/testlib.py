@@ -195,13 +195,19 @@ class PrivateBus:
     def __init__(self, tmpdir, conf, extra=''):
         os.chmod(tmpdir, 0o755)
         self.sock = os.path.join(tmpdir, 'system_bus_socket')
-        cfg = os.path.join(tmpdir, 'bus.conf')
+        self.cfg = os.path.join(tmpdir, 'bus.conf')
         with open(BUS_CONF_IN) as f:
             text = f.read()
         text = text.replace('@SOCK@', self.sock).replace('@EXTRA@', extra)
-        with open(cfg, 'w') as f:
+        with open(self.cfg, 'w') as f:
             f.write(text.replace('@POLICY@', os.path.abspath(conf)))
-        self.proc = subprocess.Popen(['dbus-daemon', f'--config-file={cfg}', '--nofork',
+        # without the server's guid, as on a real system: a client may
+        # connect again to a restarted bus
+        self.plain_address = 'unix:path=' + self.sock
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(['dbus-daemon', f'--config-file={self.cfg}', '--nofork',
                                       '--nosyslog', '--print-address=1'],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      preexec_fn=die_with_parent)

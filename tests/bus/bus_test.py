@@ -23,6 +23,8 @@ temporary directory and no journal.  Cases (bus_test.py CASE):
                ReloadFailed naming file:line:col and the old rules keep
                detecting
   state        a rule disabled over the bus stays disabled after a restart
+  reconnect    dbus-daemon stops and starts again: traceed owns the name on
+               the new bus by itself, its history intact
   webhook      a live detection reaches a falcosidekick-compatible receiver
                on 127.0.0.1 with the exact schema; tracectl status shows the
                output's counters and `outputs test` delivers; an outage with
@@ -86,7 +88,7 @@ class Service:
                                       testlib.POLKIT_POLICY)
         if not self.bus.address:
             raise Failure('dbus-daemon refused the configuration: ' + self.bus.error)
-        self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus.address)
+        self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus.plain_address)
         self.env.pop('NOTIFY_SOCKET', None)
         self.polkit = subprocess.Popen(
             [sys.executable, '-m', 'dbusmock', '--system', '--template', 'polkitd'],
@@ -564,6 +566,24 @@ def case_webhook(svc):
     print('ok: a receiver answering after %d s did not delay D-Bus (%.1f s)' % (6, took))
 
 
+def case_reconnect(svc):
+    """dbus-daemon restarts (as on a package upgrade of dbus): traceed comes
+    back on the new bus by itself, with its history."""
+    svc.trigger('trg_traceme')
+    wait_detection(svc, 'TRC-102')
+    svc.bus.stop()
+    check(svc.daemon.proc.poll() is None, 'traceed exited when the bus went away')
+    time.sleep(1.5)
+    svc.bus.start()
+    check(svc.bus.address, 'the bus did not start again: %s' % svc.bus.error)
+    wait_for('traceed to own %s on the new bus' % NAME, lambda: svc.has_owner(NAME), 20)
+    check(svc.detections('TRC-102'), 'the history was lost with the bus')
+    svc.trigger('trg_traceme')
+    wait_detection(svc, 'TRC-102', 2)
+    check(any('lost the system bus' in l for l in svc.daemon.err), 'no message about the bus')
+    print('ok: after dbus-daemon restarted, traceed owned the name again with its history')
+
+
 CASES = {
     'tracectl': case_tracectl,
     'polkit': case_polkit,
@@ -572,6 +592,7 @@ CASES = {
     'reload': case_reload,
     'state': case_state,
     'webhook': case_webhook,
+    'reconnect': case_reconnect,
 }
 
 
