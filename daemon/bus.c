@@ -328,6 +328,8 @@ static int parse_filters(sd_bus_message *m, struct te_history_filter *f, sd_bus_
 			r = read_filter_value(m, key, "t", &f->since_usec, error);
 		} else if (strcmp(key, "after_id") == 0) {
 			r = read_filter_value(m, key, "t", &f->after_id, error);
+		} else if (strcmp(key, "before_id") == 0) {
+			r = read_filter_value(m, key, "t", &f->before_id, error);
 		} else if (strcmp(key, "limit") == 0) {
 			r = read_filter_value(m, key, "u", &f->limit, error);
 		} else if (strcmp(key, "rule") == 0) {
@@ -349,8 +351,8 @@ static int parse_filters(sd_bus_message *m, struct te_history_filter *f, sd_bus_
 			r = check_arg("a filter key", key, error);
 			if (r >= 0)
 				r = sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-						      "unknown filter \"%s\" (since, after_id, rule, "
-						      "min_severity, limit)",
+						      "unknown filter \"%s\" (since, after_id, before_id, "
+						      "rule, min_severity, limit)",
 						      key);
 		}
 		if (r < 0)

@@ -152,7 +152,8 @@ uint32_t te_history_max(const struct te_history *h)
 
 static bool matches(const struct te_history_entry *e, const struct te_history_filter *f)
 {
-	if (e->time_usec < f->since_usec || e->id <= f->after_id)
+	if (e->time_usec < f->since_usec || e->id <= f->after_id ||
+	    (f->before_id && e->id >= f->before_id))
 		return false;
 	if (f->rule_id && strcmp(e->rule_id, f->rule_id) != 0)
 		return false;

@@ -35,6 +35,7 @@ struct te_history_entry {
 struct te_history_filter {
 	uint64_t since_usec;         /* time >= since; 0: any */
 	uint64_t after_id;           /* id > after_id; 0: any */
+	uint64_t before_id;          /* id < before_id; 0: any (paging back) */
 	const char *rule_id;         /* exact; NULL: any */
 	int min_severity;            /* enum te_severity; -1: any */
 	uint32_t limit;              /* the most recent N matches; 0: all */

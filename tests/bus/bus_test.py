@@ -23,6 +23,9 @@ temporary directory and no journal.  Cases (bus_test.py CASE):
                ReloadFailed naming file:line:col and the old rules keep
                detecting
   state        a rule disabled over the bus stays disabled after a restart
+  flood        the bus stops reading while 20000 detections happen: Detection
+               signals queue up to 4096 (after the socket's 8 MiB), the rest are dropped and counted
+               (DetectionSignalsDropped), the history has every detection
   reconnect    dbus-daemon stops and starts again: traceed owns the name on
                the new bus by itself, its history intact
   webhook      a live detection reaches a falcosidekick-compatible receiver
@@ -78,9 +81,10 @@ def wait_for(what, pred, timeout=15.0):
 class Service:
     """Private bus + mock polkit + traceed --service, in a temp dir."""
 
-    def __init__(self, tmp, rules=None, webhooks=''):
+    def __init__(self, tmp, rules=None, webhooks='', settings='history_size: 50\n'):
         self.tmp = tmp
         self.webhooks = webhooks
+        self.settings = settings
         self.state = os.path.join(tmp, 'state')
         os.makedirs(self.state, exist_ok=True)
         self.rules = rules or RULES_DIR
@@ -102,9 +106,9 @@ class Service:
 
     def write_config(self):
         with open(self.config, 'w') as f:
-            f.write('rule_paths: [%s]\nstate_dir: %s\nhistory_size: 50\n'
+            f.write('rule_paths: [%s]\nstate_dir: %s\n%s'
                     'outputs:\n  journal: false\n  event_socket: false\n%s'
-                    % (self.rules, self.state, self.webhooks))
+                    % (self.rules, self.state, self.settings, self.webhooks))
 
     def has_owner(self, name):
         r = subprocess.run(['dbus-send', f'--bus={self.bus.address}', '--print-reply',
@@ -402,6 +406,7 @@ def case_args(svc):
     check(mgr.GetRule('TRC-102')[0] == 'TRC-102', 'GetRule after bad calls')
     mgr.ListDetections({'limit': dbus.UInt32(5), 'min_severity': 'high',
                         'since': dbus.UInt64(1), 'after_id': dbus.UInt64(0),
+                        'before_id': dbus.UInt64(1 << 62),
                         'rule': 'TRC-102'})
     print('ok: %d bad calls answered with the right errors' % len(cases))
 
@@ -584,6 +589,63 @@ def case_reconnect(svc):
     print('ok: after dbus-daemon restarted, traceed owned the name again with its history')
 
 
+FLOOD_RULE = """- rule: Test flood
+  id: TST-FLOOD
+  description: an open of the flood file
+  condition: evt.name = openat and fd.name startswith /tmp/traceed-flood-
+  output: flood %fd.name
+  severity: low
+"""
+# sd-bus raises its socket's send buffer to 8 MiB (about 5000 signals here)
+# before anything waits in its own queue
+FLOOD_N = 20000
+
+
+def case_flood(svc):
+    """The bus stops reading (dbus-daemon stopped): Detection signals queue
+    up to the bound, the rest are counted, not kept in memory, and the
+    history still has every detection."""
+    path = '/tmp/traceed-flood-%d' % os.getpid()
+    open(path, 'w').close()
+    try:
+        svc.bus.proc.send_signal(signal.SIGSTOP)
+        try:
+            subprocess.run([sys.executable, '-c',
+                            'import os\nfor _ in range(%d): os.close(os.open(%r, os.O_RDONLY))'
+                            % (FLOOD_N, path)], check=True, timeout=60)
+            time.sleep(2)  # let traceed consume the ring buffer
+            check(svc.daemon.proc.poll() is None, 'traceed died while the bus was stopped')
+        finally:
+            svc.bus.proc.send_signal(signal.SIGCONT)
+    finally:
+        os.unlink(path)
+    import dbus
+    mgr, _ = svc.proxy()
+    st = wait_for('GetStatus after the bus resumed', lambda: mgr.GetStatus(), 20)
+    dropped = int(st['DetectionSignalsDropped'])
+    total = int(st['DetectionsTotal'])
+    check(total >= FLOOD_N, 'DetectionsTotal %d < %d opens' % (total, FLOOD_N))
+    check(dropped > 0, 'no Detection signal dropped for %d detections with the bus stopped'
+          % total)
+    check(dropped <= total - 4096 + 64, '%d dropped of %d: the bound is 4096 queued'
+          % (dropped, total))
+    kept = int(st['HistorySize'])
+    check(kept >= FLOOD_N, 'the history has %d of %d' % (kept, FLOOD_N))
+    # all of them do not fit in one reply: the newest that fit in 16 MiB
+    got = mgr.ListDetections({'rule': 'TST-FLOOD'})
+    wire = sum(len(str(f).encode()) + 8 for x in got for f in x)
+    check(0 < len(got) < kept and wire < 16 * 1024 * 1024,
+          'ListDetections gave %d of %d entries, %d bytes' % (len(got), kept, wire))
+    check(int(got[-1][0]) == total, 'the reply does not end with the newest detection')
+    older = mgr.ListDetections({'rule': 'TST-FLOOD', 'before_id': got[0][0]})
+    check(older and int(older[-1][0]) == int(got[0][0]) - 1 and
+          len(older) + len(got) >= FLOOD_N,
+          'paging back with before_id gave %d more' % len(older))
+    print('ok: %d detections with the bus stopped: %d signals dropped and counted, '
+          'the history has them all, one reply the newest %d, before_id the rest'
+          % (total, dropped, len(got)))
+
+
 CASES = {
     'tracectl': case_tracectl,
     'polkit': case_polkit,
@@ -593,6 +655,7 @@ CASES = {
     'state': case_state,
     'webhook': case_webhook,
     'reconnect': case_reconnect,
+    'flood': case_flood,
 }
 
 
@@ -618,7 +681,13 @@ def main():
         for tool in ('dbus-daemon', 'dbus-send', 'dbus-monitor', 'setpriv'):
             if not shutil.which(tool):
                 raise Skip(tool + ' not installed')
-        if sys.argv[1] == 'webhook':
+        if sys.argv[1] == 'flood':
+            rules = os.path.join(tmp, 'flood-rules')
+            os.makedirs(rules)
+            with open(os.path.join(rules, 'flood.yaml'), 'w') as f:
+                f.write(FLOOD_RULE)
+            svc = Service(tmp, rules=rules, settings='history_size: 30000\ndedup_window_ms: 0\n')
+        elif sys.argv[1] == 'webhook':
             rcv = receiver.Receiver().start()
             svc = Service(tmp, webhooks='  webhooks:\n    - name: sidekick\n      url: %s\n'
                           % rcv.url('/'))

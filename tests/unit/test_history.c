@@ -108,6 +108,12 @@ static void test_filters(void **state)
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.ids[0], 4);
 
+	f = ANY;
+	f.before_id = 3;
+	c = query(h, f);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ids[1], 2);
+
 	/* the most recent N matches, still oldest first */
 	f = ANY;
 	f.limit = 2;
