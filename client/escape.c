@@ -6,47 +6,7 @@
 #include <wchar.h>
 
 #include "escape.h"
-
-size_t utf8_decode(const char *str, size_t n, unsigned *cp)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len;
-	unsigned v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		v = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		v = c & 0x0f;
-		if (c == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f; /* UTF-16 surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		v = c & 0x07;
-		if (c == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	*cp = v;
-	return len;
-}
+#include "utf8.h"
 
 /* Code points above ASCII that a terminal acts on or that reorder text. */
 static bool dangerous(unsigned cp)
@@ -82,7 +42,7 @@ void esc_append(struct strbuf *sb, const char *s, unsigned flags)
 			i++;
 			continue;
 		}
-		len = c >= 0x80 ? utf8_decode(s + i, n - i, &cp) : 0;
+		len = c >= 0x80 ? te_utf8_decode(s + i, n - i, &cp) : 0;
 		if (len && !dangerous(cp)) {
 			i += len;
 			continue;
@@ -123,7 +83,7 @@ size_t esc_width(const char *s)
 
 	for (size_t i = 0; i < n;) {
 		unsigned cp;
-		size_t len = utf8_decode(s + i, n - i, &cp);
+		size_t len = te_utf8_decode(s + i, n - i, &cp);
 
 		if (!len) { /* not escaped text after all: count the byte */
 			w++;
@@ -142,7 +102,7 @@ size_t esc_prefix_fitting(const char *s, size_t cols, size_t *width)
 
 	while (i < n) {
 		unsigned cp;
-		size_t len = utf8_decode(s + i, n - i, &cp), cw;
+		size_t len = te_utf8_decode(s + i, n - i, &cp), cw;
 
 		cw = len ? cp_width(cp) : 1;
 		if (!len)

@@ -31,6 +31,3 @@ size_t esc_width(const char *s);
  * in @cols columns, never splitting a UTF-8 sequence; its width in *@width. */
 size_t esc_prefix_fitting(const char *s, size_t cols, size_t *width);
 
-/* Decode the well-formed UTF-8 sequence at s[0..n): its length, or 0 when
- * it is not one (overlong, surrogate, above U+10FFFF, truncated). */
-size_t utf8_decode(const char *s, size_t n, unsigned *cp);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "utf8.h"
 
 void sb_init(struct strbuf *sb)
 {
@@ -113,42 +114,6 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 }
 
 /*
- * Length of the well-formed UTF-8 sequence at s[0..n), or 0 if it is not
- * one (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
- */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the 2nd byte */
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f; /* UTF-16 surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-/*
  * JSON string with the escapes RFC 8259 requires plus:
  *  - control bytes and DEL: \b \f \n \r \t where JSON has a short form,
  *    \u00XX otherwise (DEL too, so a terminal never sees raw control bytes);
@@ -176,7 +141,7 @@ void sb_json_str(struct strbuf *sb, const char *str, size_t n)
 			continue;
 		}
 		if (c >= 0x80) {
-			seq = utf8_seq(s + i, n - i);
+			seq = te_utf8_seq_len((const char *)s + i, n - i);
 			if (seq) {
 				i += seq;
 				continue;

@@ -5,40 +5,57 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t te_utf8_seq_len(const char *str, size_t avail)
+size_t te_utf8_decode(const char *str, size_t n, unsigned *cp)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	unsigned n;
-	unsigned cp;
+	unsigned char c, lo = 0x80, hi = 0xbf; /* allowed range of the 2nd byte */
+	size_t len;
+	unsigned v;
 
-	if (avail == 0)
+	if (n == 0)
 		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
+	c = s[0];
+	if (c < 0x80) {
+		len = 1;
+		v = c;
+		goto out;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		v = c & 0x0f;
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f; /* UTF-16 surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		v = c & 0x07;
+		if (c == 0xf0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f; /* above U+10FFFF */
 	} else {
 		return 0;
 	}
-	if (avail < n)
+	if (n < len || s[1] < lo || s[1] > hi)
 		return 0;
-	for (unsigned i = 1; i < n; i++) {
+	for (size_t i = 1; i < len; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
+		v = v << 6 | (s[i] & 0x3f);
 	}
-	/* overlong forms, UTF-16 surrogates, beyond Unicode */
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+out:
+	if (cp)
+		*cp = v;
+	return len;
+}
+
+size_t te_utf8_seq_len(const char *s, size_t avail)
+{
+	return te_utf8_decode(s, avail, NULL);
 }
 
 bool te_utf8_valid(const char *s, size_t len)

@@ -11,7 +11,13 @@
 
 /* Well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
 bool te_utf8_valid(const char *s, size_t len);
-/* Length of the valid sequence at @s (1..4), or 0 when it is not one. */
+/*
+ * Length of the well-formed sequence at @s (1..4; RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0 when it is not one;
+ * its code point in *@cp (may be NULL).  The one UTF-8 decoder of the
+ * project: strbuf's JSON escaping and tracectl's terminal escaping use it.
+ */
+size_t te_utf8_decode(const char *s, size_t avail, unsigned *cp);
 size_t te_utf8_seq_len(const char *s, size_t avail);
 /*
  * A malloc'd copy of @s (NULL: "") in which each byte that is not part of a
