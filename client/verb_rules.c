@@ -18,6 +18,22 @@ static const struct action reload = { "reload the configuration and rules", "org
 
 #define RULE_FIELDS "sssssbts"
 
+/* The ListRules fields of one rule as JSON members; GetRule names the id
+ * "rule_id" (the argument names of the XML). */
+static void summary_json(struct jw *j, const char *id_key, const char *id, const char *name,
+			 const char *sev, const char *tech, const char *tactic, int en,
+			 uint64_t hits, const char *file)
+{
+	jw_kv_string(j, id_key, id);
+	jw_kv_string(j, "name", name);
+	jw_kv_string(j, "severity", sev);
+	jw_kv_string(j, "mitre_technique", tech);
+	jw_kv_string(j, "mitre_tactic", tactic);
+	jw_kv_bool(j, "enabled", en);
+	jw_kv_u64(j, "hits", hits);
+	jw_kv_string(j, "source_file", file);
+}
+
 static int rules_list(struct ctl *c, int argc, char **argv)
 {
 	static const char *const h[] = { "ID", "SEVERITY", "ENABLED", "HITS", "MITRE", "NAME" };
@@ -59,14 +75,7 @@ static int rules_list(struct ctl *c, int argc, char **argv)
 		enabled += !!en;
 		if (c->json) {
 			jw_object_begin(&j);
-			jw_kv_string(&j, "id", id);
-			jw_kv_string(&j, "name", name);
-			jw_kv_string(&j, "severity", sev);
-			jw_kv_string(&j, "mitre_technique", tech);
-			jw_kv_string(&j, "mitre_tactic", tactic);
-			jw_kv_bool(&j, "enabled", en);
-			jw_kv_u64(&j, "hits", hits);
-			jw_kv_string(&j, "source_file", file);
+			summary_json(&j, "id", id, name, sev, tech, tactic, en, hits, file);
 			jw_object_end(&j);
 		} else if ((table_add(t, id) | table_add(t, sev) | table_add(t, en ? "yes" : "no") |
 			    table_addf(t, "%llu", (unsigned long long)hits) |
@@ -139,14 +148,7 @@ static int rules_show(struct ctl *c, int argc, char **argv)
 		goto bad;
 	if (c->json) {
 		jw_object_begin(&j);
-		jw_kv_string(&j, "rule_id", id);
-		jw_kv_string(&j, "name", name);
-		jw_kv_string(&j, "severity", sev);
-		jw_kv_string(&j, "mitre_technique", tech);
-		jw_kv_string(&j, "mitre_tactic", tactic);
-		jw_kv_bool(&j, "enabled", en);
-		jw_kv_u64(&j, "hits", hits);
-		jw_kv_string(&j, "source_file", file);
+		summary_json(&j, "rule_id", id, name, sev, tech, tactic, en, hits, file);
 		jw_kv_string(&j, "description", desc);
 		jw_key(&j, "tags");
 		jw_array_begin(&j);
