@@ -29,26 +29,21 @@ void te_history_entry_clear(struct te_history_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* Valid UTF-8 whatever the kernel gave: D-Bus refuses anything else. */
-static char *dup_or_empty(const char *s)
-{
-	return te_utf8_dup_escaped(s);
-}
-
 int te_history_entry_copy(struct te_history_entry *dst, const struct te_history_entry *src)
 {
 	*dst = *src;
-	/* all or nothing: a half-copied entry is freed below */
-	dst->rule_id = dup_or_empty(src->rule_id);
-	dst->rule_name = dup_or_empty(src->rule_name);
-	dst->mitre_technique = dup_or_empty(src->mitre_technique);
-	dst->mitre_tactic = dup_or_empty(src->mitre_tactic);
-	dst->output = dup_or_empty(src->output);
-	dst->comm = dup_or_empty(src->comm);
-	dst->exe = dup_or_empty(src->exe);
-	dst->cmdline = dup_or_empty(src->cmdline);
-	dst->container_id = dup_or_empty(src->container_id);
-	dst->event = dup_or_empty(src->event);
+	/* valid UTF-8 whatever the kernel gave (D-Bus refuses anything else);
+	 * all or nothing: a half-copied entry is freed below */
+	dst->rule_id = te_utf8_dup_escaped(src->rule_id);
+	dst->rule_name = te_utf8_dup_escaped(src->rule_name);
+	dst->mitre_technique = te_utf8_dup_escaped(src->mitre_technique);
+	dst->mitre_tactic = te_utf8_dup_escaped(src->mitre_tactic);
+	dst->output = te_utf8_dup_escaped(src->output);
+	dst->comm = te_utf8_dup_escaped(src->comm);
+	dst->exe = te_utf8_dup_escaped(src->exe);
+	dst->cmdline = te_utf8_dup_escaped(src->cmdline);
+	dst->container_id = te_utf8_dup_escaped(src->container_id);
+	dst->event = te_utf8_dup_escaped(src->event);
 	if (!dst->rule_id || !dst->rule_name || !dst->mitre_technique || !dst->mitre_tactic ||
 	    !dst->output || !dst->comm || !dst->exe || !dst->cmdline || !dst->container_id ||
 	    !dst->event) {

@@ -240,16 +240,6 @@ int te_loader_select(struct te_loader *l, const bool wanted[TE_EV_MAX])
 	return 0;
 }
 
-int te_loader_poll(struct te_loader *l, int timeout_ms)
-{
-	int n = ring_buffer__poll(l->rb, timeout_ms);
-
-	if (n < 0)
-		return n;
-	/* Records submitted without a wakeup are not signalled: collect them. */
-	return ring_buffer__consume(l->rb);
-}
-
 int te_loader_fd(struct te_loader *l)
 {
 	return ring_buffer__epoll_fd(l->rb);

@@ -58,8 +58,6 @@ int te_loader_start(struct te_loader *l, const struct te_loader_opts *opts);
  * hook fails to attach is disabled and reported, the rest go on.
  */
 int te_loader_select(struct te_loader *l, const bool wanted[TE_EV_MAX]);
-/* Wait up to @timeout_ms for records and hand them all to on_record. */
-int te_loader_poll(struct te_loader *l, int timeout_ms);
 /*
  * For an event loop: an fd that is readable when the kernel woke the
  * reader, and te_loader_consume() to hand over every queued record.  The

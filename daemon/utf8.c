@@ -78,8 +78,12 @@ char *te_utf8_dup_escaped(const char *s)
 	if (!s)
 		s = "";
 	len = strlen(s);
-	if (te_utf8_valid(s, len))
-		return strdup(s);
+	if (te_utf8_valid(s, len)) {
+		out = malloc(len + 1);
+		if (out)
+			memcpy(out, s, len + 1);
+		return out;
+	}
 	out = malloc(len * 4 + 1); /* every byte may become \xNN */
 	if (!out)
 		return NULL;

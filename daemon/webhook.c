@@ -847,7 +847,8 @@ static void submit(struct te_webhooks *w, const struct te_rule *rule,
 
 	for (size_t i = 0; i < w->n; i++) {
 		struct output *o = &w->out[i];
-		const struct strbuf *p;
+		const char *payload;
+		size_t plen;
 
 		if (!all && rule->severity < o->o->min_severity)
 			continue;
@@ -859,22 +860,28 @@ static void submit(struct te_webhooks *w, const struct te_rule *rule,
 							      uuid);
 				have_fsk = true;
 			}
-			p = &w->fsk;
+			/* a truncated payload would be refused anyway */
+			if (w->fsk.oom)
+				continue;
+			payload = w->fsk.p ? w->fsk.p : "";
+			plen = w->fsk.len;
+		} else if (detection_json && len) {
+			/* the caller's detection JSON, enqueued as it is */
+			payload = detection_json;
+			plen = len;
 		} else {
 			if (!have_own) {
 				sb_reset(&w->own);
-				if (detection_json && len)
-					sb_put(&w->own, detection_json, len);
-				else
-					te_detection_json(&w->own, rule, re, suppressed, NULL, 0);
+				te_detection_json(&w->own, rule, re, suppressed, NULL, 0);
 				have_own = true;
 			}
-			p = &w->own;
+			if (w->own.oom)
+				continue;
+			payload = w->own.p ? w->own.p : "";
+			plen = w->own.len;
 		}
-		if (p->oom)
-			continue; /* a truncated payload would be refused anyway */
 		pthread_mutex_lock(&o->mu);
-		enqueue_locked(o, p->p ? p->p : "", p->len);
+		enqueue_locked(o, payload, plen);
 		pthread_cond_signal(&o->cond);
 		pthread_mutex_unlock(&o->mu);
 	}
