@@ -78,8 +78,9 @@ def main():
         pings = [t for t, m in messages if 'WATCHDOG=1' in m and t >= t0]
         if len(pings) < 3:
             fail('%d watchdog pings in 3 s with WATCHDOG_USEC=1s: %r' % (len(pings), messages))
-        if not has('STATUS='):
-            fail('no STATUS= update: %r' % messages)
+        # the periodic update, not the STATUS= that came with READY=1
+        if not [m for t, m in messages if t >= t0 and 'events/s' in m]:
+            fail('no periodic STATUS= update in 3 s: %r' % messages)
         p.send_signal(signal.SIGTERM)
         if not receive(time.time() + 20, lambda: has('STOPPING=1')):
             fail('no STOPPING=1 after SIGTERM: %r' % messages)

@@ -21,7 +21,7 @@ fail() {
 	exit 1
 }
 
-for t in dpkg-buildpackage dpkg-source lintian dh git; do
+for t in dpkg-buildpackage dpkg-source lintian dh git setpriv; do
 	command -v "$t" >/dev/null || skip "$t not installed (dpkg-dev, debhelper, lintian, git)"
 done
 
@@ -71,7 +71,10 @@ echo "ok: the .deb holds the binaries, units, D-Bus, polkit, catalog, rules, man
 chmod -R a+rX "$tmp"
 out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups -- \
 	lintian --pedantic --display-info "$deb" "$tmp/src/traceed_$version.dsc" 2>&1)
+rc=$?
 echo "$out" | sed 's/^/lintian: /'
+# 0: clean, 1: tags found (judged below); anything else: lintian did not run
+[ $rc -le 1 ] || fail "lintian exited $rc"
 if echo "$out" | grep -qE '^[EW]: '; then
 	fail "lintian reported errors or warnings"
 fi
