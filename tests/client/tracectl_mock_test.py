@@ -30,24 +30,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 import testlib  # noqa: E402
 
-SYSTEM_PYTHON = '/usr/bin/python3'
-
-
 def import_dbus():
     """python3-dbusmock is a Debian package, visible to the system python
-    only; when meson found another python3 first (pyenv), run under the
-    system one instead of skipping."""
-    try:
-        import dbus  # noqa: F401
-        import dbusmock  # noqa: F401
-        return
-    except ImportError as e:
-        missing = str(e)
-    if (os.path.exists(SYSTEM_PYTHON) and not os.environ.get('TRACECTL_TEST_REEXEC')
-            and os.path.realpath(sys.executable) != os.path.realpath(SYSTEM_PYTHON)):
-        os.environ['TRACECTL_TEST_REEXEC'] = '1'
-        os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON] + sys.argv)
-    raise testlib.Skip('python3-dbusmock / python3-dbus not importable: ' + missing)
+    only: run under it when meson found another python3 first (pyenv)."""
+    missing = testlib.reexec_with_modules(['dbus', 'dbusmock'])
+    if missing:
+        raise testlib.Skip('python3-dbusmock / python3-dbus not importable: no module ' + missing)
 
 
 TEMPLATE = os.path.join(HERE, 'traceed_mock.py')
