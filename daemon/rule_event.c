@@ -123,8 +123,8 @@ static const struct te_rv *arg_by_name(const struct te_rule_event *re, const cha
 struct te_proc *te_rule_event_track(struct te_proctree *pt, const struct te_rule_event *re)
 {
 	const struct te_rv *a, *b;
+	struct te_proc *p = te_proctree_touch(pt, re->pid, re->ppid, re->comm, re->uid);
 
-	te_proctree_touch(pt, re->pid, re->ppid, re->comm, re->uid);
 	switch (re->desc->id) {
 	case TE_EV_SCHED_PROCESS_FORK:
 		a = arg_by_name(re, "child_pid");
@@ -150,7 +150,9 @@ struct te_proc *te_rule_event_track(struct te_proctree *pt, const struct te_rule
 			te_proctree_exit(pt, re->pid);
 		break;
 	default:
-		break;
+		/* every other event: the entry touch returned is the answer */
+		return p;
 	}
+	/* fork, exec and exit may have moved or evicted entries */
 	return te_proctree_get(pt, re->pid);
 }
