@@ -103,20 +103,14 @@ static void field_fmt(struct entry *e, const char *name, const char *fmt, ...)
 static void field_fmt(struct entry *e, const char *name, const char *fmt, ...)
 {
 	size_t off = e->sb.len;
-	char *s = NULL;
 	va_list ap;
-	int n;
 
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
+	/* straight into the entry's buffer: no allocation per field */
 	sb_puts(&e->sb, name);
 	sb_putc(&e->sb, '=');
-	if (n >= 0)
-		sb_put(&e->sb, s, (size_t)n);
-	else
-		e->sb.oom = true;
-	free(s);
+	va_start(ap, fmt);
+	sb_vprintf(&e->sb, fmt, ap);
+	va_end(ap);
 	field_end(e, off);
 }
 

@@ -85,9 +85,9 @@ void sb_puts(struct strbuf *sb, const char *s)
 	sb_put(sb, s, strlen(s));
 }
 
-void sb_printf(struct strbuf *sb, const char *fmt, ...)
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list again;
 	size_t room;
 	int n;
 
@@ -95,22 +95,30 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 		return;
 	/* Try in the space we have first: the common case needs one pass. */
 	room = sb->cap > sb->len ? sb->cap - sb->len : 0;
-	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vsnprintf(room ? sb->p + sb->len : NULL, room, fmt, ap);
-	va_end(ap);
 	if (n < 0)
-		return;
+		goto out;
 	if ((size_t)n >= room) {
 		if (!sb_grow(sb, (size_t)n)) {
 			if (sb->p && sb->cap > sb->len)
 				sb->p[sb->len] = '\0'; /* drop the partial write */
-			return;
+			goto out;
 		}
-		va_start(ap, fmt);
-		vsnprintf(sb->p + sb->len, (size_t)n + 1, fmt, ap);
-		va_end(ap);
+		vsnprintf(sb->p + sb->len, (size_t)n + 1, fmt, again);
 	}
 	sb->len += (size_t)n;
+out:
+	va_end(again);
+}
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vprintf(sb, fmt, ap);
+	va_end(ap);
 }
 
 /*

@@ -21,6 +21,7 @@ void sb_putc(struct strbuf *sb, char c);
 void sb_put(struct strbuf *sb, const char *s, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* A JSON string literal, quotes included; invalid UTF-8 and control bytes
  * are escaped so the output is always valid JSON. */
 void sb_json_str(struct strbuf *sb, const char *s, size_t n);
