@@ -125,8 +125,18 @@ static void put_field(void *ctx, const char *field, const char *value)
 	sb_json_str(c->sb, value, strlen(value));
 }
 
+/* @output, or the rule's output rendered into @tmp when it is NULL */
+static const char *rendered(const struct te_rule *rule, const struct te_rule_event *re,
+			    const char *output, struct strbuf *tmp)
+{
+	if (output)
+		return output;
+	te_tpl_render(rule->tpl, re, tmp);
+	return sb_str(tmp);
+}
+
 void te_detection_json(struct strbuf *sb, const struct te_rule *rule,
-		       const struct te_rule_event *re, uint64_t suppressed,
+		       const struct te_rule_event *re, uint64_t suppressed, const char *output,
 		       const char *event_json, size_t event_len)
 {
 	struct strbuf out;
@@ -151,8 +161,8 @@ void te_detection_json(struct strbuf *sb, const struct te_rule *rule,
 	}
 	sb_puts(sb, "],\"output\":");
 	sb_init(&out);
-	te_tpl_render(rule->tpl, re, &out);
-	sb_json_str(sb, out.p ? out.p : "", out.len);
+	output = rendered(rule, re, output, &out);
+	sb_json_str(sb, output, strlen(output));
 	sb_free(&out);
 	sb_puts(sb, ",\"output_fields\":{");
 	te_tpl_fields(rule->tpl, re, put_field, &fc);
@@ -167,17 +177,15 @@ void te_detection_json(struct strbuf *sb, const struct te_rule *rule,
 }
 
 void te_detection_text(struct strbuf *sb, const struct te_rule *rule,
-		       const struct te_rule_event *re, uint64_t suppressed)
+		       const struct te_rule_event *re, uint64_t suppressed, const char *output)
 {
 	struct strbuf out;
 
 	te_format_rfc3339(sb, re->time_ns);
 
 	sb_printf(sb, " %-8s %-9s %s: ", te_severity_name(rule->severity), rule->id, rule->name);
-	/* rendered apart: a detection is rare, and the template owns its buffer */
 	sb_init(&out);
-	te_tpl_render(rule->tpl, re, &out);
-	sb_put(sb, out.p ? out.p : "", out.len);
+	sb_puts(sb, rendered(rule, re, output, &out));
 	sb_free(&out);
 	if (suppressed)
 		sb_printf(sb, " (+%" PRIu64 " repeats suppressed)", suppressed);

@@ -40,11 +40,12 @@ uint64_t te_detector_suppressed_total(const struct te_detector *d);
 /* RFC 3339 UTC with nanoseconds: 2026-11-28T03:16:45.850406123Z */
 void te_format_rfc3339(struct strbuf *sb, uint64_t wall_ns);
 
-/* The detection JSON object (no newline); @event_json is the matched event
- * as a JSON object (@event_len bytes). */
+/* The detection JSON object (no newline); @output is the rule's rendered
+ * output (NULL: rendered here), @event_json the matched event as a JSON
+ * object (@event_len bytes). */
 void te_detection_json(struct strbuf *sb, const struct te_rule *rule,
-		       const struct te_rule_event *re, uint64_t suppressed,
+		       const struct te_rule_event *re, uint64_t suppressed, const char *output,
 		       const char *event_json, size_t event_len);
 /* One human line: TIME SEVERITY RULE-ID RULE-NAME: OUTPUT [(+N repeats)] */
 void te_detection_text(struct strbuf *sb, const struct te_rule *rule,
-		       const struct te_rule_event *re, uint64_t suppressed);
+		       const struct te_rule_event *re, uint64_t suppressed, const char *output);

@@ -94,7 +94,8 @@ void te_detection_out_close(struct te_daemon *d)
 }
 
 void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rule_event *re,
-		      uint64_t suppressed, const char *event_json, size_t event_len)
+		      uint64_t suppressed, const char *output, const char *event_json,
+		      size_t event_len)
 {
 	struct te_daemon *d = ctx;
 	struct te_history_entry e, copy;
@@ -102,12 +103,10 @@ void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rul
 
 	/* journald away (early boot, restart): count, never stop tracing */
 	if (d->cfg.outputs.journal &&
-	    te_journal_detection(rule, re, suppressed, event_json, event_len) < 0)
+	    te_journal_detection(rule, re, suppressed, output, event_json, event_len) < 0)
 		d->journal_failures++;
 
 	d->detections++;
-	sb_reset(&d->det);
-	te_tpl_render(rule->tpl, re, &d->det);
 	e = (struct te_history_entry){
 		.id = d->detections,
 		.time_usec = re->time_ns / 1000u,
@@ -116,7 +115,7 @@ void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rul
 		.rule_name = rule->name,
 		.mitre_technique = rule->mitre_technique,
 		.mitre_tactic = rule->mitre_tactic,
-		.output = sb_str(&d->det),
+		.output = output,
 		.pid = re->pid,
 		.ppid = re->ppid,
 		.uid = re->uid,
@@ -135,9 +134,9 @@ void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rul
 
 	if (d->evsock || d->webhooks || d->cfg.outputs.stdout_) {
 		sb_reset(&d->det);
-		te_detection_json(&d->det, rule, re, suppressed, event_json, event_len);
+		te_detection_json(&d->det, rule, re, suppressed, output, event_json, event_len);
 		te_event_socket_send(d->evsock, d->det.p, d->det.len);
-		te_webhooks_submit(d->webhooks, rule, re, suppressed, d->det.p, d->det.len);
+		te_webhooks_submit(d->webhooks, rule, re, suppressed, output, d->det.p, d->det.len);
 		if (d->cfg.outputs.stdout_) {
 			sb_putc(&d->det, '\n');
 			fwrite(d->det.p, 1, d->det.len, stdout);

@@ -50,7 +50,8 @@ void te_detection_out_discard(struct te_detection_out_next *next);
 
 /* The engine's sink (te_detection_sink), @ctx is the daemon. */
 void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rule_event *re,
-		      uint64_t suppressed, const char *event_json, size_t event_len);
+		      uint64_t suppressed, const char *output, const char *event_json,
+		      size_t event_len);
 
 void te_detection_out_close(struct te_daemon *d);
 

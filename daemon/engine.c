@@ -9,6 +9,7 @@ struct te_engine {
 	struct te_engine_opts opts;
 	struct strbuf line;        /* the detection being written */
 	struct strbuf event;       /* the matched event's JSON */
+	struct strbuf output;      /* the rule's rendered output */
 	uint64_t matches, emitted;
 	uint64_t suppressed_before;  /* repeats counted by earlier rule sets */
 	/* per te_engine_process call */
@@ -33,6 +34,7 @@ struct te_engine *te_engine_new(struct te_ruleset *rs, const struct te_engine_op
 	}
 	sb_init(&e->line);
 	sb_init(&e->event);
+	sb_init(&e->output);
 	return e;
 }
 
@@ -43,6 +45,7 @@ void te_engine_free(struct te_engine *e)
 	te_detector_free(e->dedup);
 	sb_free(&e->line);
 	sb_free(&e->event);
+	sb_free(&e->output);
 	free(e);
 }
 
@@ -79,16 +82,21 @@ static void on_match(void *ctx, struct te_rule *rule, const struct te_rule_event
 			e->event_json(e->event_ctx, &e->event);
 		e->event_ready = true;
 	}
+	/* rendered once here for every output of this detection */
+	sb_reset(&e->output);
+	te_tpl_render(rule->tpl, re, &e->output);
 	if (e->opts.sink)
-		/* NUL-terminated (sb_str), so a sink may keep it as a C string */
-		e->opts.sink(e->opts.sink_ctx, rule, re, suppressed, sb_str(&e->event), e->event.len);
+		/* NUL-terminated (sb_str), so a sink may keep them as C strings */
+		e->opts.sink(e->opts.sink_ctx, rule, re, suppressed, sb_str(&e->output),
+			     sb_str(&e->event), e->event.len);
 	if (e->opts.out) {
 		sb_reset(&e->line);
 		if (e->opts.json) {
-			te_detection_json(&e->line, rule, re, suppressed, e->event.p, e->event.len);
+			te_detection_json(&e->line, rule, re, suppressed, sb_str(&e->output),
+					  e->event.p, e->event.len);
 			sb_putc(&e->line, '\n');
 		} else {
-			te_detection_text(&e->line, rule, re, suppressed);
+			te_detection_text(&e->line, rule, re, suppressed, sb_str(&e->output));
 		}
 		fwrite(e->line.p, 1, e->line.len, e->opts.out);
 	}

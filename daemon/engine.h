@@ -15,11 +15,12 @@
 #include "rule_set.h"
 #include "strbuf.h"
 
-/* Another place a detection goes (the outputs of --service).  @event_json
- * is NUL-terminated. */
+/* Another place a detection goes (the outputs of --service).  @output is
+ * the rule's rendered output (rendered once per detection, for every
+ * output); @event_json is NUL-terminated. */
 typedef void (*te_detection_sink)(void *ctx, const struct te_rule *rule,
 				  const struct te_rule_event *re, uint64_t suppressed,
-				  const char *event_json, size_t event_len);
+				  const char *output, const char *event_json, size_t event_len);
 
 struct te_engine_opts {
 	bool json;                 /* JSON lines, else one text line each */

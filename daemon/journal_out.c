@@ -160,13 +160,16 @@ void te_journal_set_rate_limit(unsigned max_per_sec)
 }
 
 static int send_detection(const struct te_rule *r, const struct te_rule_event *re,
-			  uint64_t suppressed, const char *event_json, size_t len)
+			  uint64_t suppressed, const char *output, const char *event_json,
+			  size_t len)
 {
 	struct entry *e = &J.e;
 	size_t off;
 
 	sb_reset(&J.text);
-	if (r->tpl)
+	if (output)
+		sb_puts(&J.text, output);
+	else if (r->tpl)
 		te_tpl_render(r->tpl, re, &J.text);
 
 	entry_common(e, TE_JOURNAL_ID_DETECTION, te_severity_syslog(r->severity));
@@ -279,13 +282,13 @@ static int close_window(void)
 }
 
 int te_journal_detection(const struct te_rule *r, const struct te_rule_event *re,
-			 uint64_t suppressed, const char *event_json, size_t len)
+			 uint64_t suppressed, const char *output, const char *event_json, size_t len)
 {
 	uint64_t now;
 	int ret = 0;
 
 	if (J.max_per_sec == 0)
-		return send_detection(r, re, suppressed, event_json, len);
+		return send_detection(r, re, suppressed, output, event_json, len);
 
 	now = now_monotonic();
 	if (J.window_open && now - J.window_start >= NSEC_PER_SEC)
@@ -298,7 +301,7 @@ int te_journal_detection(const struct te_rule *r, const struct te_rule_event *re
 	if (J.written >= J.max_per_sec && count_excess(r, suppressed) == 0)
 		return ret;
 	J.written++;
-	int s = send_detection(r, re, suppressed, event_json, len);
+	int s = send_detection(r, re, suppressed, output, event_json, len);
 	return s < 0 ? s : ret;
 }
 

@@ -64,11 +64,12 @@ void te_journal_set_rate_limit(unsigned max_per_sec);
 
 /*
  * One detection of @r on @re.  @suppressed: repeats the dedup folded into
- * this one.  @event_json (@len bytes, may be NULL) becomes TRACEED_EVENT.
+ * this one.  @output: the rule's rendered output (NULL: rendered here).
+ * @event_json (@len bytes, may be NULL) becomes TRACEED_EVENT.
  * Returns 0 also when the detection was counted by the flood guard.
  */
 int te_journal_detection(const struct te_rule *r, const struct te_rule_event *re,
-			 uint64_t suppressed, const char *event_json, size_t len);
+			 uint64_t suppressed, const char *output, const char *event_json, size_t len);
 
 /*
  * Kernel events lost since the last report (@lost) and since start

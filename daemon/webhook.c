@@ -839,8 +839,8 @@ void te_webhooks_stats(struct te_webhooks *w, size_t i, struct te_webhook_stats 
 }
 
 static void submit(struct te_webhooks *w, const struct te_rule *rule,
-		   const struct te_rule_event *re, uint64_t suppressed, const char *detection_json,
-		   size_t len, bool all)
+		   const struct te_rule_event *re, uint64_t suppressed, const char *output,
+		   const char *detection_json, size_t len, bool all)
 {
 	bool have_fsk = false, have_own = false;
 	char uuid[37];
@@ -856,8 +856,8 @@ static void submit(struct te_webhooks *w, const struct te_rule *rule,
 			if (!have_fsk) {
 				te_webhook_uuid(uuid, w->seed, w->uuid_counter++);
 				sb_reset(&w->fsk);
-				te_webhook_falcosidekick_json(&w->fsk, rule, re, suppressed, w->hostname,
-							      uuid);
+				te_webhook_falcosidekick_json(&w->fsk, rule, re, suppressed, output,
+							      w->hostname, uuid);
 				have_fsk = true;
 			}
 			/* a truncated payload would be refused anyway */
@@ -872,7 +872,7 @@ static void submit(struct te_webhooks *w, const struct te_rule *rule,
 		} else {
 			if (!have_own) {
 				sb_reset(&w->own);
-				te_detection_json(&w->own, rule, re, suppressed, NULL, 0);
+				te_detection_json(&w->own, rule, re, suppressed, output, NULL, 0);
 				have_own = true;
 			}
 			if (w->own.oom)
@@ -888,12 +888,12 @@ static void submit(struct te_webhooks *w, const struct te_rule *rule,
 }
 
 void te_webhooks_submit(struct te_webhooks *w, const struct te_rule *rule,
-			const struct te_rule_event *re, uint64_t suppressed,
+			const struct te_rule_event *re, uint64_t suppressed, const char *output,
 			const char *detection_json, size_t len)
 {
 	if (!w || !rule || !re)
 		return;
-	submit(w, rule, re, suppressed, detection_json, len, false);
+	submit(w, rule, re, suppressed, output, detection_json, len, false);
 }
 
 unsigned te_webhooks_test(struct te_webhooks *w)
@@ -904,6 +904,6 @@ unsigned te_webhooks_test(struct te_webhooks *w)
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	w->test.re.time_ns = (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-	submit(w, &w->test.rule, &w->test.re, 0, NULL, 0, true);
+	submit(w, &w->test.rule, &w->test.re, 0, NULL, NULL, 0, true);
 	return (unsigned)w->n;
 }

@@ -77,10 +77,11 @@ int te_webhooks_new(const struct te_config *cfg, const char *spool_dir, const ch
  * a null "event"), append it to the output's spool with one write(2)
  * (page cache, no fsync), keep a copy in the memory queue and wake the
  * worker.  Takes the output's mutex, which the worker only holds for
- * bookkeeping, never across network I/O or fsync.  @w may be NULL.
+ * bookkeeping, never across network I/O or fsync.  @output is the rule's
+ * rendered output (NULL: rendered here).  @w may be NULL.
  */
 void te_webhooks_submit(struct te_webhooks *w, const struct te_rule *rule,
-			const struct te_rule_event *re, uint64_t suppressed,
+			const struct te_rule_event *re, uint64_t suppressed, const char *output,
 			const char *detection_json, size_t len);
 
 /* Queue a test detection (rule_id TRD-TEST, rule "Test rule", severity

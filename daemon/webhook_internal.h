@@ -70,11 +70,12 @@ int te_webhook_url_check(const char *url, char **public_out, char *why, size_t w
  * falcosidekick's "POST /" body:
  *   {"uuid","output","priority","rule","time","output_fields":{...},
  *    "source":"syscall","tags":[...],"hostname"}
- * @uuid may be NULL (then omitted).
+ * @uuid may be NULL (then omitted); @output is the rule's rendered output
+ * (NULL: rendered here).
  */
 void te_webhook_falcosidekick_json(struct strbuf *sb, const struct te_rule *rule,
 				   const struct te_rule_event *re, uint64_t suppressed,
-				   const char *hostname, const char *uuid);
+				   const char *output, const char *hostname, const char *uuid);
 
 /* A random-looking, unique RFC 4122 version 4 UUID string from a per-instance
  * random @seed (two words) and a counter. */

@@ -115,7 +115,7 @@ static void event_args(struct fields *f, const struct te_rule_event *re)
 
 void te_webhook_falcosidekick_json(struct strbuf *sb, const struct te_rule *rule,
 				   const struct te_rule_event *re, uint64_t suppressed,
-				   const char *hostname, const char *uuid)
+				   const char *output, const char *hostname, const char *uuid)
 {
 	struct fields f = { .sb = sb };
 	struct strbuf out;
@@ -128,7 +128,9 @@ void te_webhook_falcosidekick_json(struct strbuf *sb, const struct te_rule *rule
 	}
 	sb_puts(sb, "\"output\":");
 	sb_init(&out);
-	if (rule->tpl)
+	if (output)
+		sb_puts(&out, output);
+	else if (rule->tpl)
 		te_tpl_render(rule->tpl, re, &out);
 	/* older falcosidekick versions refuse an empty output */
 	if (!out.len)

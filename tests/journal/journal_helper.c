@@ -209,7 +209,7 @@ static int case_detection(void)
 	size_t n;
 	int ret;
 
-	ret = te_journal_detection(r, &re, 3, EVENT_JSON, strlen(EVENT_JSON));
+	ret = te_journal_detection(r, &re, 3, NULL, EVENT_JSON, strlen(EVENT_JSON));
 	CHECK(ret == 0, "te_journal_detection: %s", strerror(-ret));
 
 	n = read_entries("TRACEED_RULE_ID=TEST-1", 1, g, 4);
@@ -247,7 +247,7 @@ static int case_detection(void)
 	/* optional fields are left out when unknown: host process, no MITRE */
 	re.container_id = "";
 	re.exe = "";
-	ret = te_journal_detection(rule("TEST-3"), &re, 0, NULL, 0);
+	ret = te_journal_detection(rule("TEST-3"), &re, 0, NULL, NULL, 0);
 	CHECK(ret == 0, "te_journal_detection: %s", strerror(-ret));
 	n = read_entries("TRACEED_RULE_ID=TEST-3", 1, g + 1, 3);
 	CHECK(n == 1, "%zu entries for TEST-3, want 1", n);
@@ -278,11 +278,11 @@ static int case_flood(void)
 
 	for (unsigned i = 0; i < 1000; i++) {
 		re.pid = 10000 + i;
-		ret |= te_journal_detection(a, &re, 1, EVENT_JSON, strlen(EVENT_JSON));
+		ret |= te_journal_detection(a, &re, 1, NULL, EVENT_JSON, strlen(EVENT_JSON));
 	}
 	for (unsigned i = 0; i < 50; i++) {
 		re.pid = 20000 + i;
-		ret |= te_journal_detection(b, &re, 0, NULL, 0);
+		ret |= te_journal_detection(b, &re, 0, NULL, NULL, 0);
 	}
 	took = mono_ns() - start;
 	CHECK(ret == 0, "a detection failed");
@@ -336,7 +336,7 @@ static int case_flood(void)
 
 	/* a new window: written again, and a second tick adds nothing */
 	re.pid = 30000;
-	CHECK(te_journal_detection(a, &re, 0, NULL, 0) == 0, "detection after flood");
+	CHECK(te_journal_detection(a, &re, 0, NULL, NULL, 0) == 0, "detection after flood");
 	CHECK(te_journal_tick(mono_ns() + 2000000000ULL) == 0, "tick failed");
 	n = read_entries("MESSAGE_ID=" TE_JOURNAL_ID_DETECTION, 103, g, MAX_ENTRIES);
 	CHECK(n == 103, "%zu entries after a new window, want 103", n);

@@ -435,7 +435,7 @@ static void test_payload(void **state)
 	assert_non_null(rule);
 	sb_init(&sb);
 	te_webhook_uuid(uuid, seed, 7);
-	te_webhook_falcosidekick_json(&sb, rule, &f->re, 3, "myhost", uuid);
+	te_webhook_falcosidekick_json(&sb, rule, &f->re, 3, NULL, "myhost", uuid);
 	o = check_falcosidekick(sb.p, sb.len);
 
 	assert_string_equal(get_str(o, "uuid"), uuid);
@@ -501,7 +501,7 @@ static void test_priorities(void **state)
 
 		rule.severity = (enum te_severity)s;
 		sb_init(&sb);
-		te_webhook_falcosidekick_json(&sb, &rule, &f->re, 0, "h", NULL);
+		te_webhook_falcosidekick_json(&sb, &rule, &f->re, 0, NULL, "h", NULL);
 		o = check_falcosidekick(sb.p, sb.len);
 		assert_string_equal(get_str(o, "priority"), want[s]);
 		assert_false(json_object_object_get_ex(o, "uuid", NULL));
@@ -522,7 +522,7 @@ static void test_test_detection(void **state)
 	(void)state;
 	assert_int_equal(te_webhook_test_detection_init(&t, "h"), 0);
 	sb_init(&sb);
-	te_webhook_falcosidekick_json(&sb, &t.rule, &t.re, 0, "h", NULL);
+	te_webhook_falcosidekick_json(&sb, &t.rule, &t.re, 0, NULL, "h", NULL);
 	o = check_falcosidekick(sb.p, sb.len);
 	assert_string_equal(get_str(o, "output"), "This is a test from traceed");
 	assert_string_equal(get_str(o, "rule"), "Test rule");
@@ -534,7 +534,7 @@ static void test_test_detection(void **state)
 
 	/* and traceed's own JSON, for kind webhook */
 	sb_reset(&sb);
-	te_detection_json(&sb, &t.rule, &t.re, 0, NULL, 0);
+	te_detection_json(&sb, &t.rule, &t.re, 0, NULL, NULL, 0);
 	o = json_tokener_parse(sb_str(&sb));
 	assert_non_null(o);
 	assert_string_equal(get_str(o, "rule_id"), "TRD-TEST");

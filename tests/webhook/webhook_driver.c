@@ -162,9 +162,9 @@ int main(int argc, char **argv)
 				/* what the daemon does for a detection: its JSON, then
 				 * every output; only the webhook part is timed */
 				sb_reset(&det);
-				te_detection_json(&det, rule, &re, 0, EVENT_JSON, strlen(EVENT_JSON));
+				te_detection_json(&det, rule, &re, 0, NULL, EVENT_JSON, strlen(EVENT_JSON));
 				t0 = mono_ns();
-				te_webhooks_submit(w, rule, &re, 0, det.p, det.len);
+				te_webhooks_submit(w, rule, &re, 0, NULL, det.p, det.len);
 				lat[i] = mono_ns() - t0;
 				total += lat[i];
 				if (interval)
