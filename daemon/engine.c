@@ -84,7 +84,8 @@ static void on_match(void *ctx, struct te_rule *rule, const struct te_rule_event
 	}
 	/* rendered once here for every output of this detection */
 	sb_reset(&e->output);
-	te_tpl_render(rule->tpl, re, &e->output);
+	if (e->opts.sink || e->opts.out)
+		te_tpl_render(rule->tpl, re, &e->output);
 	if (e->opts.sink)
 		/* NUL-terminated (sb_str), so a sink may keep them as C strings */
 		e->opts.sink(e->opts.sink_ctx, rule, re, suppressed, sb_str(&e->output),
