@@ -29,7 +29,6 @@ tracefs was mounted is reported when traceed fails to start.
 python3 standard library only.
 """
 
-import ctypes
 import json
 import os
 import re
@@ -251,13 +250,6 @@ class Traceed(testlib.Daemon):
 
 
 RUNNING = []
-
-
-def die_with_parent():
-    """In the child: SIGTERM when the harness dies (even by SIGKILL), so a
-    killed test never leaves traceed attached."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 # --- JSON -------------------------------------------------------------------

@@ -120,9 +120,6 @@ def host_requirements(case):
 
 # --- traceed ----------------------------------------------------------------
 
-die_with_parent = testlib.die_with_parent
-
-
 class Traceed(testlib.Daemon):
     def __init__(self):
         super().__init__([TRACEED, '--foreground', '--rules', RULES_DIR, '--output', 'json'])
