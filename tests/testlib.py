@@ -14,6 +14,7 @@ import ctypes
 import errno
 import os
 import platform
+import re
 import signal
 import subprocess
 import sys
@@ -21,6 +22,11 @@ import threading
 
 SKIP = 77
 READY_LINE = 'traceed: ready'
+# What traceed says when BPF cannot be used here (the only start-up failure
+# that is a skip rather than a failure).
+NO_BPF_RE = re.compile(r'\bCAP_(BPF|SYS_ADMIN|PERFMON)\b|'
+                       r'\bBPF\b[^\n]*\b(unavailable|not available|not supported|not permitted)\b',
+                       re.IGNORECASE)
 
 
 def strict():
@@ -163,6 +169,25 @@ class Daemon:
         with self.cond:
             self.cond.wait_for(lambda: ready() or self.eof == 2, timeout=timeout)
             return ready()
+
+    def wait_ready_or_raise(self, timeout, note=''):
+        """After spawn(): return once traceed is ready; raise Skip when it
+        exited saying it cannot use BPF here, Failure otherwise (@note is
+        added to the message)."""
+        if self.wait_ready(timeout):
+            return
+        try:
+            rc = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise Failure('no "%s" on stderr within %.0f s' % (READY_LINE, timeout))
+        for t in self.threads:
+            t.join(5)
+        text = '\n'.join(self.err)
+        if rc != 0 and NO_BPF_RE.search(text):
+            raise Skip('traceed cannot use BPF here (exit %d): %s' % (rc, text.strip()))
+        raise Failure('traceed exited with %d before "%s"%s: %s'
+                      % (rc, READY_LINE, note, text.strip()[-2000:]))
 
     def kill(self):
         if self.proc and self.proc.poll() is None:

@@ -50,11 +50,6 @@ TRIGGER_TIMEOUT = 30.0
 INIT_PIDNS_INO = 0xEFFFFFFC  # PROC_PID_INIT_INO: the initial pid namespace
 
 SUMMARY_RE = re.compile(r'traceed: (\d+) events seen, (\d+) lost')
-# What traceed says when BPF cannot be used here (the only start-up failure
-# that is a skip rather than a failure).
-NO_BPF_RE = re.compile(r'\bCAP_(BPF|SYS_ADMIN|PERFMON)\b|'
-                       r'\bBPF\b[^\n]*\b(unavailable|not available|not supported|not permitted)\b',
-                       re.IGNORECASE)
 
 # Keys every event must carry, and those that must be integers.
 EVENT_KEYS = ('timestamp', 'threadStartTime', 'processorId', 'processId', 'cgroupId',
@@ -184,23 +179,10 @@ class Traceed(testlib.Daemon):
         self.tracefs_was_mounted = tracefs_mounted()
         self.spawn()
         RUNNING.append(self)
-        if self.wait_ready(READY_TIMEOUT):
-            return self
-        # No ready line: traceed died, or hangs.
-        try:
-            rc = self.proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            fail('no "traceed: ready" on stderr within %.0f s' % READY_TIMEOUT)
-        for t in self.threads:
-            t.join(5)
-        text = '\n'.join(self.err)
-        if rc != 0 and NO_BPF_RE.search(text):
-            raise Skip('traceed cannot use BPF here (exit %d; the harness\'s own bpf() probe '
-                       'worked): %s' % (rc, text.strip()))
-        note = '' if self.tracefs_was_mounted else \
-            ' (tracefs was not mounted at /sys/kernel/tracing; traceed is expected to mount it)'
-        fail('traceed exited with %d before "traceed: ready"%s' % (rc, note))
+        self.wait_ready_or_raise(READY_TIMEOUT, '' if self.tracefs_was_mounted else
+                                 ' (tracefs was not mounted at /sys/kernel/tracing; traceed '
+                                 'is expected to mount it)')
+        return self
 
     def lines(self):
         with self.cond:

@@ -29,7 +29,6 @@ python3 standard library only.
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -48,9 +47,6 @@ from testlib import Failure, HostSkip, Skip, check  # noqa: E402,F401
 READY_TIMEOUT = 60.0
 EXIT_TIMEOUT = 20.0
 TRIGGER_TIMEOUT = 60.0
-NO_BPF_RE = re.compile(r'\bCAP_(BPF|SYS_ADMIN|PERFMON)\b|'
-                       r'\bBPF\b[^\n]*\b(unavailable|not available|not supported|not permitted)\b',
-                       re.IGNORECASE)
 DETECTION_KEYS = ('time', 'rule_id', 'rule_name', 'severity', 'priority', 'mitre', 'tags',
                   'output', 'output_fields', 'suppressed', 'hostname', 'event')
 PRIORITY = {'critical': 'Critical', 'high': 'Error', 'medium': 'Warning', 'low': 'Notice',
@@ -127,19 +123,8 @@ class Traceed(testlib.Daemon):
     def start(self):
         self.spawn()
         RUNNING.append(self)
-        if self.wait_ready(READY_TIMEOUT):
-            return self
-        try:
-            rc = self.proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise Failure('no "traceed: ready" on stderr within %.0f s' % READY_TIMEOUT)
-        for t in self.threads:
-            t.join(5)
-        text = '\n'.join(self.err)
-        if rc != 0 and NO_BPF_RE.search(text):
-            raise Skip('traceed cannot use BPF here (exit %d): %s' % (rc, text.strip()))
-        raise Failure('traceed exited with %d before "traceed: ready": %s' % (rc, text.strip()[-2000:]))
+        self.wait_ready_or_raise(READY_TIMEOUT)
+        return self
 
     def detections(self):
         with self.cond:
