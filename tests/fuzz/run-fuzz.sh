@@ -52,7 +52,7 @@ pkg-config --exists yaml-0.1 json-c || skip "libyaml or json-c development files
 if [ -z "$out" ]; then
 	out=$(mktemp -d /tmp/traceed-fuzz.XXXXXX)
 fi
-mkdir -p "$out/obj"
+mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 # libFuzzer present?  (Debian: libclang-rt-NN-dev)
@@ -63,42 +63,31 @@ if ! "$cc" -fsanitize=fuzzer,address,undefined "$out/probe.c" -o "$out/probe" >"
 	skip "$cc cannot link -fsanitize=fuzzer,address,undefined (install libclang-rt-14-dev)"
 fi
 
-# The core library's sources, as daemon/meson.build lists them.
-srcs=$(sed -n '/^core_sources = files(/,/)/p' "$top/daemon/meson.build" |
-	grep -o "'[^']*\.c'" | tr -d "'")
-[ -n "$srcs" ] || { echo "run-fuzz: no core_sources in daemon/meson.build"; exit 1; }
-
+# The targets link the rule library as meson builds it (tests/fuzz/meson.build
+# with -Dfuzzing=true), compiled by clang with ASan, UBSan and libFuzzer's
+# coverage instrumentation.
+command -v meson >/dev/null 2>&1 || skip "no meson"
+command -v ninja >/dev/null 2>&1 || skip "no ninja"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
-cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer $san -D_GNU_SOURCE
-	-DTRACEED_VERSION=\"fuzz\" -DTRACEED_RULES_DIR=\"/nonexistent\"
-	-DTRACEED_RULES_D=\"/nonexistent\" -I$top/daemon -I$top/bpf
-	$(pkg-config --cflags yaml-0.1 json-c)"
-libs=$(pkg-config --libs yaml-0.1 json-c)
-
-echo "run-fuzz: building with $cc into $out"
-objs=
-pids=
-for s in $srcs; do
-	o="$out/obj/${s%.c}.o"
-	objs="$objs $o"
-	# shellcheck disable=SC2086
-	"$cc" $cflags -fsanitize=fuzzer-no-link -c "$top/daemon/$s" -o "$o" 2>"$o.log" &
-	pids="$pids $!"
-done
-fail=0
-for p in $pids; do wait "$p" || fail=1; done
-if [ $fail = 1 ]; then
-	cat "$out"/obj/*.log
-	echo "run-fuzz: FAIL: building the core sources"
-	exit 1
+echo "run-fuzz: building with $cc into $out/build"
+if [ ! -f "$out/build/build.ninja" ]; then
+	if ! CC=$cc meson setup "$out/build" "$top" -Dfuzzing=true -Dwerror_strict=false \
+		-Dbuildtype=debugoptimized -Db_lundef=false \
+		-Dc_args="$san -fsanitize=fuzzer-no-link -fno-omit-frame-pointer" \
+		-Dc_link_args="$san" >"$out/setup.log" 2>&1; then
+		cat "$out/setup.log"
+		echo "run-fuzz: FAIL: meson setup"
+		exit 1
+	fi
 fi
 for t in $targets; do
 	[ -f "$here/$t.c" ] || { echo "run-fuzz: no target $t"; exit 2; }
-	# shellcheck disable=SC2086
-	if ! "$cc" $cflags -fsanitize=fuzzer "$here/$t.c" $objs $libs -o "$out/$t"; then
+	if ! ninja -C "$out/build" "tests/fuzz/$t" >"$out/build-$t.log" 2>&1; then
+		cat "$out/build-$t.log"
 		echo "run-fuzz: FAIL: building $t"
 		exit 1
 	fi
+	ln -sf "build/tests/fuzz/$t" "$out/$t"
 done
 
 status=0

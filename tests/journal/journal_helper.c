@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Journal test helper: writes entries with daemon/journal_out.c and reads
+ * Journal test helper: writes entries with daemon/outputs/journal.c and reads
  * them back with sd_journal, checking every field.  Run by journal_test.py
  * inside a private mount namespace where a standalone systemd-journald owns
  * /run/systemd/journal, so nothing reaches the host's journal.
@@ -18,7 +18,7 @@
 #include <json-c/json.h>
 #include <systemd/sd-journal.h>
 
-#include "journal_out.h"
+#include "journal.h"
 #include "replay.h"
 #include "rule_set.h"
 

@@ -10,7 +10,7 @@ the journald started here owns /run/systemd/journal/socket and writes
 sockets are hidden, not touched.  journald's own log goes to our stderr
 (SYSTEMD_LOG_TARGET=console) rather than to the host's /dev/kmsg.
 JOURNAL_HELPER (journal_helper.c) then writes entries through
-daemon/journal_out.c and reads them back with sd_journal matches.
+daemon/outputs/journal.c and reads them back with sd_journal matches.
 
 The catalog case compiles units/traceed.catalog into a private catalog
 database (journalctl --root), bind-mounts it over /var/lib/systemd/catalog

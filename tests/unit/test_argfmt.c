@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "event.h"
-#include "output.h"
+#include "event_format.h"
 #include "strbuf.h"
 
 static struct strbuf sb;

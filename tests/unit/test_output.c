@@ -17,7 +17,7 @@
 #include <json-c/json.h>
 
 #include "event.h"
-#include "output.h"
+#include "event_format.h"
 #include "proctree.h"
 #include "strbuf.h"
 

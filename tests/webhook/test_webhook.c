@@ -76,7 +76,7 @@ static int parse(const char *yaml, const char *env, struct te_webhook_opts **o, 
 	if (r < 0)
 		print_error("config: %s\n", e);
 	assert_int_equal(r, 0);
-	r = te_webhook_opts_parse(&c, env, o, n, e, sizeof(e));
+	r = te_webhook_opts_parse(c.path, c.outputs.webhooks, c.outputs.nwebhooks, env, o, n, e, sizeof(e));
 	if (r < 0) {
 		size_t pl = strlen(path);
 
@@ -275,14 +275,14 @@ static void test_new(void **state)
 	(void)state;
 	unsetenv(TE_WEBHOOK_ENV_URL);
 	assert_int_equal(te_config_defaults(&c), 0);
-	assert_int_equal(te_webhooks_new(&c, "/nonexistent/spool", "h", &w, err, sizeof(err)), 0);
+	assert_int_equal(te_webhooks_new(c.path, c.outputs.webhooks, c.outputs.nwebhooks, "/nonexistent/spool", "h", &w, err, sizeof(err)), 0);
 	assert_null(w);
 	te_config_free(&c);
 
 	path = write_tmp(HEAD "    - url: http://127.0.0.1:9/\n");
 	assert_int_equal(te_config_load_flags(path, TE_CONFIG_ALLOW_WEBHOOKS, &c, err, sizeof(err)),
 			 0);
-	assert_true(te_webhooks_new(&c, "/proc/traceed-spool", "h", &w, err, sizeof(err)) < 0);
+	assert_true(te_webhooks_new(c.path, c.outputs.webhooks, c.outputs.nwebhooks, "/proc/traceed-spool", "h", &w, err, sizeof(err)) < 0);
 	assert_null(w);
 	assert_non_null(strstr(err, "/proc/traceed-spool"));
 	te_config_free(&c);

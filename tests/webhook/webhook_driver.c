@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 		printf("error: %s\n", err);
 		return 2;
 	}
-	r = te_webhooks_new(&cfg, argv[2], "driverhost", &w, err, sizeof(err));
+	r = te_webhooks_new(cfg.path, cfg.outputs.webhooks, cfg.outputs.nwebhooks, argv[2], "driverhost", &w, err, sizeof(err));
 	if (r < 0) {
 		printf("error: %s\n", err);
 		te_config_free(&cfg);

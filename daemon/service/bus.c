@@ -10,7 +10,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
-#include "detection_out.h"
+#include "fanout.h"
 #include "event_socket.h"
 #include "polkit.h"
 #include "utf8.h"

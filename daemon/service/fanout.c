@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "detection_out.h"
+#include "fanout.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include "detection.h"
 #include "event_socket.h"
 #include "history.h"
-#include "journal_out.h"
+#include "journal.h"
 #include "webhook.h"
 
 #define SPOOL_SUBDIR "spool"
@@ -25,7 +25,7 @@ static int open_webhooks(const struct te_config *cfg, const char *hostname,
 		snprintf(err, errlen, "state_dir is too long for the webhook spool");
 		return -ENAMETOOLONG;
 	}
-	return te_webhooks_new(cfg, spool, hostname, out, err, errlen);
+	return te_webhooks_new(cfg->path, cfg->outputs.webhooks, cfg->outputs.nwebhooks, spool, hostname, out, err, errlen);
 }
 
 int te_detection_out_open(struct te_daemon *d, char *err, size_t errlen)

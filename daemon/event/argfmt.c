@@ -20,11 +20,11 @@
  *    a name (and HEX, whose 64-bit values do not survive JSON parsers that
  *    use doubles) is a string.  The one exception is DIRFD, which follows
  *    Tracee: the string "AT_FDCWD", otherwise the number.
- *  - An absent argument is nothing in text and null in JSON (output.c
+ *  - An absent argument is nothing in text and null in JSON (event_format.c
  *    leaves absent arguments out of the args list altogether).
  *  - Text is raw: strings are not escaped here, because the rule engine
  *    compares them byte for byte.  Whoever prints text to a terminal
- *    sanitizes (output.c does).
+ *    sanitizes (event_format.c does).
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -42,7 +42,7 @@
 #include <linux/bpf.h>
 #include <linux/capability.h>
 
-#include "output.h"
+#include "argfmt.h"
 
 struct named {
 	uint64_t v;

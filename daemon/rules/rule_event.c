@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "output.h"
+#include "argfmt.h"
 #include "strbuf.h"
 
 void te_rule_arena_free(struct te_rule_arena *a)

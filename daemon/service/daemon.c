@@ -12,9 +12,9 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus.h"
-#include "detection_out.h"
+#include "fanout.h"
 #include "event.h"
-#include "journal_out.h"
+#include "journal.h"
 #include "rule_paths.h"
 #include "rule_state.h"
 

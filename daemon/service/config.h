@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config_kv.h"
 #include "defaults.h"
 #include "scope.h"
 
@@ -34,26 +35,6 @@
 #define TE_CONFIG_MAX_DEDUP_MS TE_MAX_DEDUP_MS
 #define TE_CONFIG_MAX_HISTORY 1000000u
 #define TE_CONFIG_MAX_JOURNAL_RATE 1000000u
-
-/*
- * A key/value of a webhook entry, kept as written: the webhook sender
- * (issue 5) validates them and needs the positions for its own
- * "file:line:col" messages.  @value is NULL when the value was a mapping
- * (e.g. headers:), whose string pairs are then in @sub.
- */
-struct te_config_kv {
-	char *key;
-	char *value;
-	unsigned line, col;           /* of the value */
-	struct te_config_kv *sub;
-	size_t nsub;
-};
-
-struct te_config_webhook {
-	unsigned line, col;           /* of the entry's mapping */
-	struct te_config_kv *kv;
-	size_t nkv;
-};
 
 struct te_config {
 	char *path;                   /* the file read (for messages), or NULL */

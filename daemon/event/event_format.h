@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Event printing for --foreground: Tracee-style JSON lines and a table. */
+/*
+ * An event written out: a Tracee-style JSON object (--foreground, the event
+ * inside a detection, replay) or a tracee-ebpf-style table line.
+ */
 #pragma once
 
+#include "argfmt.h"
 #include "event.h"
 #include "proctree.h"
 #include "strbuf.h"
@@ -17,7 +21,3 @@ void te_output_json(struct strbuf *sb, const struct te_output_ctx *ctx,
 void te_output_table_header(struct strbuf *sb);
 void te_output_table(struct strbuf *sb, const struct te_output_ctx *ctx,
 		     const struct te_event *ev, const struct te_proc *proc);
-
-/* One argument's value as text (table, rule engine) / as JSON (value only). */
-void te_arg_text(struct strbuf *sb, const struct te_arg_desc *d, const struct te_arg_value *v);
-void te_arg_json(struct strbuf *sb, const struct te_arg_desc *d, const struct te_arg_value *v);

@@ -726,7 +726,8 @@ static int output_init(struct te_webhooks *w, struct output *o, const struct te_
 	return 0;
 }
 
-int te_webhooks_new(const struct te_config *cfg, const char *spool_dir, const char *hostname,
+int te_webhooks_new(const char *file, const struct te_config_webhook *entries, size_t nentries,
+		    const char *spool_dir, const char *hostname,
 		    struct te_webhooks **out, char *err, size_t errlen)
 {
 	struct te_webhook_opts *opts;
@@ -736,7 +737,7 @@ int te_webhooks_new(const struct te_config *cfg, const char *spool_dir, const ch
 	int r;
 
 	*out = NULL;
-	r = te_webhook_opts_parse(cfg, getenv(TE_WEBHOOK_ENV_URL), &opts, &n, err, errlen);
+	r = te_webhook_opts_parse(file, entries, nentries, getenv(TE_WEBHOOK_ENV_URL), &opts, &n, err, errlen);
 	if (r < 0 || n == 0)
 		return r;
 	if (te_http_global_init() < 0) {

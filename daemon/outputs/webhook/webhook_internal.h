@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "config_kv.h"
 #include "rule_event.h"
 #include "rule_set.h"
 #include "strbuf.h"
@@ -53,7 +53,8 @@ const char *te_webhook_kind_name(enum te_webhook_kind k);
  * falcosidekick output named "env".  0 with *out = NULL, *nout = 0 when
  * there are none; -EINVAL / -ENOMEM with the message in @err.
  */
-int te_webhook_opts_parse(const struct te_config *cfg, const char *env_url,
+int te_webhook_opts_parse(const char *file, const struct te_config_webhook *entries,
+			  size_t nentries, const char *env_url,
 			  struct te_webhook_opts **out, size_t *nout, char *err, size_t errlen);
 void te_webhook_opts_free(struct te_webhook_opts *o, size_t n);
 

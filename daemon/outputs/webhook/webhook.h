@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "config_kv.h"
 #include "rule_event.h"
 #include "rule_set.h"
 
@@ -60,14 +60,15 @@ struct te_webhook_stats {
 #define TE_WEBHOOK_ENV_URL "TRACEED_WEBHOOK_URL"
 
 /*
- * Validate cfg->outputs.webhooks and $TRACEED_WEBHOOK_URL ("FILE:LINE:COL:
+ * Validate the outputs.webhooks @entries of @file and $TRACEED_WEBHOOK_URL ("FILE:LINE:COL:
  * outputs.webhooks[N].KEY: message" / "TRACEED_WEBHOOK_URL: message" in
  * @err), create SPOOL_DIR and SPOOL_DIR/NAME (0700), start one worker
  * thread per output.  The spool itself is loaded by the worker (see the
  * reload note above).  *out = NULL (and 0) when no output is configured.
  * Returns 0 or a negative errno; nothing is left behind on error.
  */
-int te_webhooks_new(const struct te_config *cfg, const char *spool_dir, const char *hostname,
+int te_webhooks_new(const char *file, const struct te_config_webhook *entries, size_t nentries,
+		    const char *spool_dir, const char *hostname,
 		    struct te_webhooks **out, char *err, size_t errlen);
 
 /*

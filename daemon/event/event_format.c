@@ -32,7 +32,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "output.h"
+#include "event_format.h"
 
 static bool is_syscall_event(const struct te_event_desc *d)
 {

@@ -430,13 +430,14 @@ void te_webhook_opts_free(struct te_webhook_opts *o, size_t n)
 	free(o);
 }
 
-int te_webhook_opts_parse(const struct te_config *cfg, const char *env_url,
+int te_webhook_opts_parse(const char *file, const struct te_config_webhook *entries,
+			  size_t nentries, const char *env_url,
 			  struct te_webhook_opts **out, size_t *nout, char *err, size_t errlen)
 {
-	struct vctx v = { .file = cfg->path ? cfg->path : "<configuration>", .err = err,
+	struct vctx v = { .file = file ? file : "<configuration>", .err = err,
 			  .errlen = errlen };
 	bool env = env_url && env_url[0];
-	size_t n = cfg->outputs.nwebhooks + (env ? 1 : 0), i;
+	size_t n = nentries + (env ? 1 : 0), i;
 	struct te_webhook_opts *o;
 	int r = 0;
 
@@ -451,8 +452,8 @@ int te_webhook_opts_parse(const struct te_config *cfg, const char *env_url,
 		snprintf(v.entry, sizeof(v.entry), "outputs.webhooks");
 		return oom(&v);
 	}
-	for (i = 0; i < cfg->outputs.nwebhooks; i++) {
-		const struct te_config_webhook *w = &cfg->outputs.webhooks[i];
+	for (i = 0; i < nentries; i++) {
+		const struct te_config_webhook *w = &entries[i];
 
 		snprintf(v.entry, sizeof(v.entry), "outputs.webhooks[%zu]", i);
 		r = parse_entry(&v, w, i, &o[i]);
@@ -468,7 +469,7 @@ int te_webhook_opts_parse(const struct te_config *cfg, const char *env_url,
 				r = fail(&v, at ? at->line : w->line, at ? at->col : w->col, "name",
 					 "'%s' is already the name of outputs.webhooks[%zu] (line %u); "
 					 "each output needs its own (it names its spool)",
-					 o[i].name, j, cfg->outputs.webhooks[j].line);
+					 o[i].name, j, entries[j].line);
 				goto fail;
 			}
 	}

@@ -24,7 +24,7 @@
 #include "engine.h"
 #include "history.h"
 #include "loader.h"
-#include "output.h"
+#include "event_format.h"
 #include "proctree.h"
 #include "rule_event.h"
 #include "rule_set.h"

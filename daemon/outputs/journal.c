@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "journal_out.h"
+#include "journal.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -15,7 +15,7 @@
 
 #include <json-c/json.h>
 
-#include "output.h"
+#include "event_format.h"
 
 #include "proctree.h"
 

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
-#include "../bpf/traceed.h"
+#include "traceed.h"
 
 /* How an argument's value is shown (names as in Tracee's output). */
 enum te_fmt {
