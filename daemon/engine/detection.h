@@ -22,20 +22,47 @@
 
 struct te_detector;
 
-/* @window_ns: repeats of one rule by one process within this window are
- * counted, not emitted; 0 emits every match. */
-struct te_detector *te_detector_new(uint64_t window_ns);
+/*
+ * De-duplication.  A repeat is a match of the same rule, by the same
+ * process, whose fingerprint (te_detection_fingerprint: the executable and
+ * the event's arguments that tell one target from another) is the same,
+ * within @window_ns of the detection that opened the window.  Repeats are
+ * held, not dropped: the engine keeps the last one of each window (@held)
+ * and reports it, with the number of others folded into it, when the window
+ * closes (te_detector_flush) or its slot is needed for another key.  So a
+ * decoy cannot fold a different target away, and the last of a burst is
+ * always reported with its own fields.  0 emits every match.
+ *
+ * @release is called with a held repeat that must be reported now, and the
+ * number of repeats before it in its window (folded into it); it owns @held
+ * from then on.
+ */
+typedef void (*te_held_release_fn)(void *ctx, void *held, uint64_t folded);
+struct te_detector *te_detector_new(uint64_t window_ns, te_held_release_fn release, void *ctx);
+/* Frees the detector; held repeats still in it are released first. */
 void te_detector_free(struct te_detector *d);
 
 /*
- * Decide whether a match of @rule by @pid at @now_ns is emitted.  Returns
- * true to emit, with *suppressed set to the repeats swallowed since the last
- * emission of that (rule, pid); false when it is a repeat (counted).
+ * Decide whether a match of @rule by @pid with fingerprint @fp at @now_ns
+ * is emitted now (true: it opens a window) or is a repeat (false: *@held
+ * is the slot's held repeat, which the caller replaces with this match's
+ * copy, freeing what was there).
  */
 bool te_detector_admit(struct te_detector *d, const struct te_rule *rule, uint32_t pid,
-		       uint64_t now_ns, uint64_t *suppressed);
-/* Repeats swallowed in total. */
+		       uint64_t fp, uint64_t now_ns, void ***held);
+/* Release the held repeats whose window is over at @now_ns (all: every one). */
+void te_detector_flush(struct te_detector *d, uint64_t now_ns, bool all);
+/* Repeats held back in total (each reported later, folded or as the last). */
 uint64_t te_detector_suppressed_total(const struct te_detector *d);
+
+/*
+ * What makes one detection of a rule different from another by the same
+ * process: the executable, and every argument except plain counts and
+ * addresses (te_fmt UINT and HEX: sizes, lengths, pointers), so a different
+ * file, target process, signal, mode, request or address family is a
+ * different detection.  FNV-1a, 64 bits.
+ */
+uint64_t te_detection_fingerprint(const struct te_rule_event *re);
 
 /* RFC 3339 UTC with nanoseconds: 2026-11-28T03:16:45.850406123Z */
 void te_format_rfc3339(struct strbuf *sb, uint64_t wall_ns);

@@ -38,12 +38,20 @@ typedef void (*te_event_json_fn)(void *ctx, struct strbuf *sb);
 
 struct te_engine *te_engine_new(struct te_ruleset *rs, const struct te_engine_opts *opts);
 void te_engine_free(struct te_engine *e);
-/* Use @rs from now on (a reload); forgets the de-duplication state, whose
- * keys are the old set's rules. */
+/* Use @rs from now on (a reload); reports the held repeats and forgets the
+ * de-duplication state, whose keys are the old set's rules.  The old set
+ * must still exist during the call. */
 int te_engine_set_ruleset(struct te_engine *e, struct te_ruleset *rs);
 /* The de-duplication window for the next te_engine_set_ruleset() (a
  * reload that changed dedup_window_ms). */
 void te_engine_set_dedup_window(struct te_engine *e, uint64_t window_ns);
+/*
+ * Report the repeats de-duplication held back whose window is over at
+ * @now_ns (wall clock, like te_rule_event.time_ns), or all of them: the
+ * daemon calls it from a timer, replay at the end; te_engine_free() and
+ * te_engine_set_ruleset() report what is held before they let go of it.
+ */
+void te_engine_flush(struct te_engine *e, uint64_t now_ns, bool all);
 /* Match one event; returns the detections written. */
 unsigned te_engine_process(struct te_engine *e, const struct te_rule_event *re,
 			   te_event_json_fn event_json, void *ctx);
