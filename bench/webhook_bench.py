@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Webhook sender benchmark (run through bench/webhook-bench.sh).
 
-webhook_driver (daemon/webhook*.c without BPF) against the test receiver
+webhook_driver (daemon/outputs/webhook/ without BPF) against the test receiver
 (tests/webhook/receiver.py) on 127.0.0.1:
   1. throughput: N detections submitted at once, time until all are
      acknowledged -> detections/s delivered;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End to end: detections on the event socket (daemon/event_socket.c).
+"""End to end: detections on the event socket (daemon/outputs/event_socket.c).
 
 traceed --service is started the way traceed.socket starts it, through
 `systemd-socket-activate -l DIR/events.sock --fdname=events` (socket

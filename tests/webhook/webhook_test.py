@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Webhook outputs end to end, without BPF: webhook_driver (daemon/webhook*.c
+"""Webhook outputs end to end, without BPF: webhook_driver (daemon/outputs/webhook/
 linked into a small program that submits synthetic detections) against
 receiver.py on 127.0.0.1.
 
