@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define NIL UINT32_MAX
@@ -345,6 +346,9 @@ void te_proctree_fork(struct te_proctree *pt, uint32_t parent_pid, uint32_t chil
 	char *exe = NULL, *cmdline = NULL;
 	char cid[TE_CONTAINER_ID_LEN + 1] = "";
 	char pcomm[16] = "";
+	uint64_t exe_dev = 0, exe_ino = 0;
+	bool exe_incomplete = false;
+	uint8_t exe_check = 0;
 	uint32_t pi, ci;
 	struct te_proc *c;
 
@@ -360,6 +364,10 @@ void te_proctree_fork(struct te_proctree *pt, uint32_t parent_pid, uint32_t chil
 		cmdline = dup_or_null(par->cmdline);
 		memcpy(cid, par->container_id, sizeof(cid));
 		memcpy(pcomm, par->comm, sizeof(pcomm));
+		exe_dev = par->exe_dev;
+		exe_ino = par->exe_ino;
+		exe_incomplete = par->exe_incomplete;
+		exe_check = par->exe_check;
 		refresh(pt, pi);
 	}
 
@@ -382,6 +390,10 @@ void te_proctree_fork(struct te_proctree *pt, uint32_t parent_pid, uint32_t chil
 	else
 		memcpy(c->comm, pcomm, sizeof(c->comm));
 	c->exe = exe;
+	c->exe_dev = exe_dev;
+	c->exe_ino = exe_ino;
+	c->exe_incomplete = exe_incomplete;
+	c->exe_check = exe_check;
 	c->cmdline = cmdline;
 	memcpy(c->container_id, cid, sizeof(cid));
 }
@@ -403,6 +415,10 @@ void te_proctree_exec(struct te_proctree *pt, uint32_t pid, uint32_t ppid,
 
 	/* The length is an upper bound; the path may carry its NUL inside. */
 	set_str(&p->exe, exe, exe ? strnlen(exe, exe_len) : 0);
+	/* a new image: its identity comes with te_proctree_exec_identity */
+	p->exe_dev = p->exe_ino = 0;
+	p->exe_incomplete = false;
+	p->exe_check = 0;
 	if (argv)
 		set_cmdline(&p->cmdline, argv, argv_len);
 	else
@@ -852,6 +868,38 @@ static uint64_t ticks_to_ns(uint64_t ticks, long hz)
 	       ticks % (uint64_t)hz * 1000000000ull / (uint64_t)hz;
 }
 
+void te_proctree_exec_identity(struct te_proctree *pt, uint32_t pid, uint64_t dev,
+			       uint64_t ino, bool incomplete)
+{
+	struct te_proc *p = te_proctree_get(pt, pid);
+
+	if (!p)
+		return;
+	p->exe_dev = dev;
+	p->exe_ino = ino;
+	p->exe_incomplete = incomplete;
+	p->exe_check = 0;
+}
+
+enum { EXE_UNCHECKED = 0, EXE_VERIFIED, EXE_UNVERIFIED };
+
+bool te_proc_exe_verified(struct te_proc *p)
+{
+	struct stat st;
+
+	if (!p)
+		return false;
+	if (p->exe_check == EXE_UNCHECKED) {
+		bool ok = p->exe && p->exe[0] == '/' && p->exe_ino && !p->exe_incomplete &&
+			  stat(p->exe, &st) == 0 && S_ISREG(st.st_mode) &&
+			  st.st_ino == p->exe_ino && major(st.st_dev) == (p->exe_dev >> 20) &&
+			  minor(st.st_dev) == (p->exe_dev & 0xfffff);
+
+		p->exe_check = ok ? EXE_VERIFIED : EXE_UNVERIFIED;
+	}
+	return p->exe_check == EXE_VERIFIED;
+}
+
 /* Read one process.  Returns 0, or a negative errno when it is not (or no
  * longer) there; stat and status are required, the rest is optional. */
 static int seed_one(struct te_proctree *pt, int dfd, uint32_t pid, long hz)
@@ -861,6 +909,7 @@ static int seed_one(struct te_proctree *pt, int dfd, uint32_t pid, long hz)
 	uint64_t starttime = 0;
 	ssize_t r, exe_len, cmd_len;
 	char *cmd = NULL;
+	struct stat st;
 	struct te_proc *p;
 	uint32_t i;
 
@@ -880,6 +929,9 @@ static int seed_one(struct te_proctree *pt, int dfd, uint32_t pid, long hz)
 	exe_len = readlinkat(dfd, "exe", exe, sizeof(exe) - 1);
 	if (exe_len < 0 || exe_len >= (ssize_t)sizeof(exe) - 1)
 		exe_len = 0;
+	/* the file itself, as the link's target: its device and inode */
+	if (exe_len == 0 || fstatat(dfd, "exe", &st, 0) < 0)
+		st.st_ino = 0;
 
 	cmd_len = read_at(dfd, "cmdline", buf, sizeof(buf));
 	if (cmd_len > 0) {
@@ -905,6 +957,10 @@ static int seed_one(struct te_proctree *pt, int dfd, uint32_t pid, long hz)
 	p->start_ns = ticks_to_ns(starttime, hz);
 	memcpy(p->comm, comm, sizeof(p->comm));
 	set_str(&p->exe, exe, (size_t)exe_len);
+	p->exe_ino = st.st_ino;
+	p->exe_dev = st.st_ino ? (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev) : 0;
+	p->exe_incomplete = false;
+	p->exe_check = 0;
 	free(p->cmdline);
 	p->cmdline = cmd;
 	memcpy(p->container_id, cid, sizeof(p->container_id));

@@ -25,6 +25,15 @@ struct te_proc {
 	uint64_t start_ns;       /* start time, CLOCK_BOOTTIME ns (0: unknown) */
 	char comm[16];
 	char *exe;               /* absolute path of the executable, or NULL */
+	/*
+	 * The executable's identity as the kernel gave it: device (the
+	 * kernel's encoding, major << 20 | minor) and inode of the file exec
+	 * loaded (the exec event), or of /proc/PID/exe when seeded; 0 when
+	 * unknown.  te_proc_exe_verified() holds @exe against it.
+	 */
+	uint64_t exe_dev, exe_ino;
+	bool exe_incomplete;     /* the kernel's path of it was cut short */
+	uint8_t exe_check;       /* te_proc_exe_verified's answer, cached */
 	char *cmdline;           /* argv joined by single spaces, or NULL */
 	char container_id[TE_CONTAINER_ID_LEN + 1]; /* "" on the host */
 	bool exited;
@@ -52,6 +61,22 @@ void te_proctree_exec(struct te_proctree *pt, uint32_t pid, uint32_t ppid,
 		      const char *exe, size_t exe_len, const char *argv, size_t argv_len,
 		      const char *comm, uint32_t uid);
 void te_proctree_exit(struct te_proctree *pt, uint32_t pid);
+/* After te_proctree_exec: the identity of the file exec loaded, and whether
+ * the path the kernel resolved for it was cut short. */
+void te_proctree_exec_identity(struct te_proctree *pt, uint32_t pid, uint64_t dev,
+			       uint64_t ino, bool incomplete);
+
+/*
+ * Is @p's executable the file at its path as the host sees it?  True when
+ * the path is complete and absolute, and stat(2) of it in traceed's mount
+ * namespace finds the very device and inode the kernel executed.  A copy,
+ * a look-alike under another mount namespace (unshare -m, a bind or tmpfs
+ * mount over /usr/bin), a memfd, a deleted or replaced file, an unknown
+ * identity: all false.  This is what an exception may trust about who a
+ * process is; its comm, argv and path string are the process's own words.
+ * The answer is cached until the next exec.
+ */
+bool te_proc_exe_verified(struct te_proc *p);
 
 /*
  * Called for every event: creates an entry for a pid never seen (from what

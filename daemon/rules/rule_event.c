@@ -143,6 +143,17 @@ struct te_proc *te_rule_event_track(struct te_proctree *pt, const struct te_rule
 		b = arg_by_name(re, "argv");
 		te_proctree_exec(pt, re->pid, re->ppid, a ? a->str : NULL, a ? a->len : 0,
 				 b ? b->str : NULL, b ? b->len : 0, re->comm, re->uid);
+		{
+			/* the identity of the file exec loaded, for exceptions that
+			 * must not take the path's word for it */
+			const struct te_rv *dev = arg_by_name(re, "dev");
+			const struct te_rv *ino = arg_by_name(re, "inode");
+
+			if (dev && ino && dev->type == TE_RV_NUM && ino->type == TE_RV_NUM)
+				te_proctree_exec_identity(pt, re->pid, (uint64_t)dev->num,
+							  (uint64_t)ino->num,
+							  !a || a->len == 0 || a->str[0] != '/');
+		}
 		break;
 	case TE_EV_SCHED_PROCESS_EXIT:
 		a = arg_by_name(re, "process_group_exit");

@@ -45,6 +45,15 @@
  *                             and including pid 1 (any-item semantics)
  *  proc.aexe          list    executable of every ancestor that has a known
  *                             one
+ *  proc.exe_verified  string  proc.exe, present only when the kernel vouches
+ *                             for it: the file exec loaded (device and
+ *                             inode) is the file at that path as the host
+ *                             sees it (te_proc_exe_verified).  What an
+ *                             exception may trust: comm, argv and even the
+ *                             path string are the process's own choice
+ *  proc.pexe_verified string  the parent's, likewise
+ *  proc.aexe_verified list    every ancestor's verified executable;
+ *                             [N] the Nth ancestor's (0: the process)
  *  proc.is_memfd      number  1 when the executable is a memfd
  *                             (proc.exe starts with "/memfd:", or the
  *                             event's is_memfd argument is true), else 0
@@ -124,6 +133,9 @@ static const struct field_def fields[] = {
 	{ "proc.aname", RL_F_PROC_ANAME, RL_TY_LIST, true },
 	{ "proc.aexe", RL_F_PROC_AEXE, RL_TY_LIST, true },
 	{ "proc.is_memfd", RL_F_PROC_IS_MEMFD, RL_TY_NUM, false },
+	{ "proc.exe_verified", RL_F_PROC_EXE_VERIFIED, RL_TY_STR, false },
+	{ "proc.pexe_verified", RL_F_PROC_PEXE_VERIFIED, RL_TY_STR, false },
+	{ "proc.aexe_verified", RL_F_PROC_AEXE_VERIFIED, RL_TY_LIST, true },
 	{ "user.uid", RL_F_USER_UID, RL_TY_NUM, false },
 	{ "user.name", RL_F_USER_NAME, RL_TY_STR, false },
 	{ "group.gid", RL_F_GROUP_GID, RL_TY_NUM, false },
@@ -538,6 +550,15 @@ void rl_field_get(const struct rl_field *f, const struct te_rule_event *ev, stru
 	case RL_F_PROC_EXE:
 		set_cstr(v, ev->exe);
 		break;
+	case RL_F_PROC_EXE_VERIFIED:
+		if (te_proc_exe_verified(ev->proc))
+			set_cstr(v, ev->proc->exe);
+		break;
+	case RL_F_PROC_PEXE_VERIFIED:
+		par = (ev->pt && ev->proc) ? te_proctree_parent(ev->pt, ev->proc) : NULL;
+		if (te_proc_exe_verified(par))
+			set_cstr(v, par->exe);
+		break;
 	case RL_F_PROC_CMDLINE:
 		set_cstr(v, ev->cmdline);
 		break;
@@ -573,8 +594,14 @@ void rl_field_get(const struct rl_field *f, const struct te_rule_event *ev, stru
 		break;
 	case RL_F_PROC_ANAME:
 	case RL_F_PROC_AEXE:
+	case RL_F_PROC_AEXE_VERIFIED:
 		if (f->indexed && f->index == 0) {
-			set_cstr(v, f->id == RL_F_PROC_ANAME ? ev->comm : ev->exe);
+			if (f->id == RL_F_PROC_AEXE_VERIFIED) {
+				if (te_proc_exe_verified(ev->proc))
+					set_cstr(v, ev->proc->exe);
+			} else {
+				set_cstr(v, f->id == RL_F_PROC_ANAME ? ev->comm : ev->exe);
+			}
 			break;
 		}
 		if (!ev->pt || !ev->proc)
@@ -583,14 +610,19 @@ void rl_field_get(const struct rl_field *f, const struct te_rule_event *ev, stru
 		if (f->indexed) {
 			if (f->index <= s->nanc) {
 				par = s->anc[f->index - 1];
-				set_cstr(v, f->id == RL_F_PROC_ANAME ? par->comm : par->exe);
+				if (f->id == RL_F_PROC_AEXE_VERIFIED)
+					set_cstr(v, te_proc_exe_verified(par) ? par->exe : NULL);
+				else
+					set_cstr(v, f->id == RL_F_PROC_ANAME ? par->comm : par->exe);
 			}
 			break;
 		}
 		v->type = TE_RV_LIST;
 		v->anc = s->anc;
 		v->nanc = s->nanc;
-		v->anc_exe = f->id == RL_F_PROC_AEXE;
+		v->anc_item = f->id == RL_F_PROC_ANAME ? RL_ANC_NAME
+			      : f->id == RL_F_PROC_AEXE ? RL_ANC_EXE
+							: RL_ANC_EXE_VERIFIED;
 		break;
 	case RL_F_PROC_IS_MEMFD:
 		rv = event_arg(f, ev, NULL);
@@ -649,8 +681,10 @@ bool rl_item_next(struct rl_item_it *it, const char **p, size_t *n)
 		return false;
 	if (v->anc) {
 		while (it->pos < v->nanc) {
-			const struct te_proc *a = v->anc[it->pos++];
-			const char *s = v->anc_exe ? a->exe : a->comm;
+			struct te_proc *a = v->anc[it->pos++];
+			const char *s = v->anc_item == RL_ANC_NAME ? a->comm
+					: v->anc_item == RL_ANC_EXE || te_proc_exe_verified(a) ? a->exe
+												  : NULL;
 
 			if (s && *s) {
 				*p = s;

@@ -43,6 +43,9 @@ enum rl_field_id {
 	RL_F_PROC_ANAME,
 	RL_F_PROC_AEXE,
 	RL_F_PROC_IS_MEMFD,
+	RL_F_PROC_EXE_VERIFIED,
+	RL_F_PROC_PEXE_VERIFIED,
+	RL_F_PROC_AEXE_VERIFIED,
 	RL_F_USER_UID,
 	RL_F_USER_NAME,
 	RL_F_GROUP_GID,
@@ -100,7 +103,11 @@ struct rl_val {
 	size_t len;
 	struct te_proc *const *anc;   /* LIST of ancestors when not NULL */
 	size_t nanc;
-	bool anc_exe;                 /* items are exe paths, not names */
+	enum rl_anc_item {            /* what each ancestor contributes */
+		RL_ANC_NAME,          /* its comm */
+		RL_ANC_EXE,           /* its exe path */
+		RL_ANC_EXE_VERIFIED,  /* its exe path, when te_proc_exe_verified */
+	} anc_item;
 	uint8_t fmt;                  /* schema te_fmt for rendering an argument */
 	bool has_fmt;
 };
@@ -137,19 +144,20 @@ int rl_users_load(struct rl_users *u, const char *path);
 void rl_users_free(struct rl_users *u);
 const char *rl_users_lookup(const struct rl_users *u, uint32_t uid);
 
-/* ---- used by rule_set.c (rule_eval.c) ---- */
+/* ---- used by rule_set.c (rule_eval.c, rule_compile.c) ---- */
 struct te_expr;
-/* Evaluate with a caller-provided scratch (shared by the rules of one
- * te_ruleset_match call: the ancestor walk is done once per event). */
+/* rule_eval.c: evaluate with a caller-provided scratch (shared by the rules
+ * of one te_ruleset_match call: the ancestor walk is done once per event). */
 bool rl_eval(const struct te_expr *e, const struct te_rule_event *ev, struct rl_scratch *s);
 
 /*
- * Prefilter keys (rule_set.c).  For an event type, a set of text tests
- * of which at least one holds whenever the condition does: "field equals
- * S" (EXACT), "field starts with S" (PREFIX), "field equals S or starts
- * with S/" (PATH).  all = true when no such set is known (the rule must
- * always be evaluated); all = false and n = 0 when the condition can never
- * hold on the event type.  Keys point into the expression.
+ * Prefilter keys (rule_compile.c, for rule_set.c).  For an event type, a
+ * set of text tests of which at least one holds whenever the condition
+ * does: "field equals S" (EXACT), "field starts with S" (PREFIX), "field
+ * equals S or starts with S/" (PATH).  all = true when no such set is known
+ * (the rule must always be evaluated); all = false and n = 0 when the
+ * condition can never hold on the event type.  Keys point into the
+ * expression.
  */
 enum rl_fkey_kind { RL_FKEY_EXACT, RL_FKEY_PREFIX, RL_FKEY_PATH };
 struct rl_fkey {
@@ -164,5 +172,6 @@ struct rl_fkeys {
 	bool all;
 };
 int rl_expr_keys(const struct te_expr *e, const struct te_event_desc *d, struct rl_fkeys *out);
-/* Is the field's value the same on every event of type @d for a and b? */
+/* Is the field's value the same on every event of type @d for a and b?
+ * (rule_compile.c) */
 bool rl_field_same(const struct rl_field *a, const struct rl_field *b, const struct te_event_desc *d);

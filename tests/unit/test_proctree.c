@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -712,6 +713,69 @@ static void test_container_default_root(void **state)
 	te_proctree_free(pt);
 }
 
+/*
+ * te_proc_exe_verified: the path is trusted only when the file the kernel
+ * executed (device, inode) is the file at that path here.  A look-alike
+ * (same path, another inode: a copy, a file under a private mount), an
+ * unknown identity, a relative or cut path, and a fresh exec without an
+ * identity are all unverified; a forked child inherits the answer.
+ */
+static void test_exe_verified(void **state)
+{
+	char dir[] = "/tmp/traceed-proctree-XXXXXX", real[PATH_MAX], other[PATH_MAX];
+	struct te_proctree *pt = te_proctree_new(16);
+	struct stat st, st2;
+	uint64_t kdev;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(real, sizeof(real), "%s/dpkg", dir);
+	snprintf(other, sizeof(other), "%s/bash", dir);
+	fd = open(real, O_CREAT | O_WRONLY, 0755);
+	assert_true(fd >= 0);
+	close(fd);
+	fd = open(other, O_CREAT | O_WRONLY, 0755);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(stat(real, &st), 0);
+	assert_int_equal(stat(other, &st2), 0);
+	kdev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
+
+	/* the real file at its path */
+	te_proctree_exec(pt, 10, 1, real, strlen(real), "dpkg", 4, "dpkg", 0);
+	te_proctree_exec_identity(pt, 10, kdev, st.st_ino, false);
+	assert_true(te_proc_exe_verified(te_proctree_get(pt, 10)));
+	/* a child inherits it */
+	te_proctree_fork(pt, 10, 11, 0, "dpkg", 0);
+	assert_true(te_proc_exe_verified(te_proctree_get(pt, 11)));
+
+	/* the path says dpkg, the kernel ran another file (bash) */
+	te_proctree_exec(pt, 12, 1, real, strlen(real), "dpkg", 4, "dpkg", 0);
+	te_proctree_exec_identity(pt, 12, kdev, st2.st_ino, false);
+	assert_false(te_proc_exe_verified(te_proctree_get(pt, 12)));
+	/* same inode number on another device */
+	te_proctree_exec(pt, 13, 1, real, strlen(real), "dpkg", 4, "dpkg", 0);
+	te_proctree_exec_identity(pt, 13, kdev + 1, st.st_ino, false);
+	assert_false(te_proc_exe_verified(te_proctree_get(pt, 13)));
+	/* a path cut short by the kernel's walk */
+	te_proctree_exec(pt, 14, 1, real, strlen(real), "dpkg", 4, "dpkg", 0);
+	te_proctree_exec_identity(pt, 14, kdev, st.st_ino, true);
+	assert_false(te_proc_exe_verified(te_proctree_get(pt, 14)));
+	/* an exec without identity: nothing to hold the path against */
+	te_proctree_exec(pt, 10, 1, real, strlen(real), "dpkg", 4, "dpkg", 0);
+	assert_false(te_proc_exe_verified(te_proctree_get(pt, 10)));
+	/* the file gone: no longer verifiable */
+	te_proctree_exec_identity(pt, 10, kdev, st.st_ino, false);
+	unlink(real);
+	assert_false(te_proc_exe_verified(te_proctree_get(pt, 10)));
+	assert_false(te_proc_exe_verified(NULL));
+
+	unlink(other);
+	rmdir(dir);
+	te_proctree_free(pt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -727,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_container_id_table),
 		cmocka_unit_test_setup_teardown(test_container_cache, setup_proc, teardown_proc),
 		cmocka_unit_test(test_container_default_root),
+		cmocka_unit_test(test_exe_verified),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
