@@ -22,6 +22,15 @@
 #define TE_COMM_LEN 16
 #define TE_MAX_RECORD 8192   /* largest record the kernel sends (power of 2) */
 #define TE_MAX_STR 4096      /* longest string/path argument, incl. NUL */
+/*
+ * A path the kernel-side walk could not resolve in full (deeper than the
+ * walk goes, longer than TE_MAX_STR, a name cut, a read that failed) starts
+ * with this instead of '/', and its record is flagged TE_RF_TRUNCATED: what
+ * follows is the end of the real path, which must never pass for a whole
+ * one ("/usr/lib/systemd/systemd" as the tail of a deeper path).
+ */
+#define TE_PATH_CUT "<truncated>"
+#define TE_PATH_CUT_LEN 11
 #define TE_MAX_ARGV 32       /* argv entries copied for exec events */
 #define TE_MAX_ARGV_BYTES 2048 /* total argv bytes copied for exec events */
 #define TE_MAX_SOCKADDR 128  /* bytes of a sockaddr copied */
