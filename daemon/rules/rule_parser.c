@@ -32,6 +32,10 @@
  * The chain of macros being expanded is kept on the stack to report a
  * macro that uses itself, and one depth counter (parentheses, not, macros)
  * bounds the recursion, since rule files are input.
+ *
+ * The tree is prepared for evaluation by rule_compile.c; rl_node_free
+ * frees a tree, with the in/pmatch indexes (rule_index.c) rl_prepare built.
+ * The parser calls neither the compiler nor evaluation.
  */
 #include <ctype.h>
 #include <errno.h>
