@@ -48,6 +48,12 @@ static float field_cost(const struct rl_field *f)
 	case RL_F_PROC_ANAME:
 	case RL_F_PROC_AEXE:
 		return f->indexed && f->index == 0 ? 2 : f->indexed ? 10 : 30;
+	/* a stat(2) the first time a process is asked (cached after) */
+	case RL_F_PROC_EXE_VERIFIED:
+	case RL_F_PROC_PEXE_VERIFIED:
+		return 20;
+	case RL_F_PROC_AEXE_VERIFIED:
+		return f->indexed ? 20 : 40;
 	case RL_F_PROC_PNAME:
 	case RL_F_PROC_PEXE:
 	case RL_F_PROC_PCMDLINE:
