@@ -47,6 +47,14 @@
 #include "rule_ast.h"
 
 #define MAX_DEPTH 100
+/*
+ * What one condition may expand to, macros inlined: nodes plus list items.
+ * A macro used twice in a macro used twice... doubles at each level, and
+ * forty levels would ask for 2^40 nodes; the default rules' largest
+ * condition is a few hundred.  Counted across the nested parsers of macro
+ * uses through parser.budget.
+ */
+#define MAX_EXPANSION 200000u
 
 struct expansion {
 	const char *name;
@@ -61,6 +69,7 @@ struct parser {
 	struct te_rl_error *err;
 	unsigned depth;
 	const struct expansion *exp;
+	unsigned *budget;       /* nodes and list items left (MAX_EXPANSION) */
 	bool failed;
 };
 
@@ -236,9 +245,27 @@ static void oom(struct parser *p)
 
 /* ---- building ---------------------------------------------------------- */
 
+/* Take one unit of the expansion budget; false (and the error) when spent. */
+static bool spend(struct parser *p)
+{
+	if (*p->budget == 0) {
+		fail_at(p, cur(p),
+			"condition too large: it expands to more than %u nodes and list items "
+			"(a macro used many times inside macros used many times?)",
+			MAX_EXPANSION);
+		return false;
+	}
+	--*p->budget;
+	return true;
+}
+
 static struct rl_node *node_new(struct parser *p, enum rl_kind kind)
 {
-	struct rl_node *n = calloc(1, sizeof(*n));
+	struct rl_node *n;
+
+	if (!spend(p))
+		return NULL;
+	n = calloc(1, sizeof(*n));
 
 	if (!n)
 		oom(p);
@@ -324,6 +351,10 @@ static bool lit_add(struct parser *p, struct rl_node *n, char *s, size_t len)
 
 	if (!s) {
 		oom(p);
+		return false;
+	}
+	if (!spend(p)) {
+		free(s);
 		return false;
 	}
 	l = realloc(n->lits, (n->nlits + 1) * sizeof(*l));
@@ -542,6 +573,7 @@ static struct rl_node *parse_macro(struct parser *p, const struct rl_macro *m)
 	};
 	struct parser sub = {
 		.d = p->d, .src = &src, .err = p->err, .depth = p->depth, .exp = &e,
+		.budget = p->budget,
 	};
 	struct rl_node *n;
 
@@ -694,7 +726,8 @@ static struct rl_node *parse_or(struct parser *p)
 struct rl_node *rl_parse(const struct te_rl_defs *d, const struct rl_src *src,
 			 struct te_rl_error *err)
 {
-	struct parser p = { .d = d, .src = src, .err = err };
+	unsigned budget = MAX_EXPANSION;
+	struct parser p = { .d = d, .src = src, .err = err, .budget = &budget };
 	struct rl_node *n;
 
 	if (rl_lex(src, &p.toks, &p.ntoks, err) < 0)

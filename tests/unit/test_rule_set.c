@@ -707,6 +707,20 @@ static void test_err_types(void **state)
 	free(diag);
 }
 
+/* A macro doubling itself 40 times is refused by the expansion bound, with
+ * a message that says so, instead of exhausting memory. */
+static void test_err_expansion(void **state)
+{
+	char *diag = load_bad("bad_expansion.yaml", 1);
+
+	(void)state;
+	assert_diag(diag, "bad_expansion.yaml",
+		    "8:17: condition too large: it expands to more than 200000 nodes and list "
+		    "items (a macro used many times inside macros used many times?) (in macro "
+		    "'m2')");
+	free(diag);
+}
+
 static void test_err_missing_path(void **state)
 {
 	const char *paths[2] = { "/nonexistent/traceed/rules.yaml", data_path("good.yaml") };
@@ -767,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_err_append_missing),
 		cmocka_unit_test(test_err_engine_version),
 		cmocka_unit_test(test_err_types),
+		cmocka_unit_test(test_err_expansion),
 		cmocka_unit_test(test_err_missing_path),
 		cmocka_unit_test(test_err_condition_positions),
 	};
