@@ -102,3 +102,19 @@ char *te_utf8_dup_escaped(const char *s)
 	out[o] = '\0';
 	return out;
 }
+
+void te_utf8_sanitize_terminal(char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned cp;
+		size_t n = te_utf8_decode(s + i, len - i, &cp);
+
+		if (n == 0) {
+			s[i++] = '?';
+			continue;
+		}
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
+			memset(s + i, '?', n);
+		i += n;
+	}
+}

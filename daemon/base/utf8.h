@@ -25,3 +25,12 @@ size_t te_utf8_seq_len(const char *s, size_t avail);
  * stays readable and distinguishable.  NULL on ENOMEM.
  */
 char *te_utf8_dup_escaped(const char *s);
+/*
+ * Make @len bytes at @s safe to print on a terminal, in place (the length
+ * does not change): every byte of a control character (C0, DEL, and the C1
+ * range U+0080..U+009F, which some terminals take as CSI and friends) and
+ * every byte that is not part of a well-formed sequence becomes '?'.
+ * Process names, paths and argv are the process's own bytes; printed raw
+ * they could move the cursor, rewrite earlier lines or set the title.
+ */
+void te_utf8_sanitize_terminal(char *s, size_t len);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "detection.h"
+#include "utf8.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -260,12 +261,16 @@ void te_detection_text(struct strbuf *sb, const struct te_rule *rule,
 		       const struct te_rule_event *re, uint64_t suppressed, const char *output)
 {
 	struct strbuf out;
+	size_t start;
 
 	te_format_rfc3339(sb, re->time_ns);
 
 	sb_printf(sb, " %-8s %-9s %s: ", te_severity_name(rule->severity), rule->id, rule->name);
 	sb_init(&out);
+	start = sb->len;
 	sb_puts(sb, rendered(rule, re, output, &out));
+	/* the output holds the process's own words (comm, argv, paths) */
+	te_utf8_sanitize_terminal(sb->p + start, sb->len - start);
 	sb_free(&out);
 	if (suppressed)
 		sb_printf(sb, " (+%" PRIu64 " repeats suppressed)", suppressed);

@@ -14,7 +14,9 @@
  *   processId threadId parentProcessId               in the task's pid ns
  *   hostProcessId hostThreadId hostParentProcessId   in the init pid ns
  *   cgroupId userId mountNamespace pidNamespace processName
- *   executable        {"path": exe from the process tree, or ""}
+ *   executable        {"path": exe from the process tree, or "",
+ *                      "verified": te_proc_exe_verified} (traceed's own
+ *                     member: the kernel vouches for the path)
  *   hostName containerId
  *   eventId           a string ("31"): Tracee marshals it with
  *                     `json:"eventId,string"`, so consumers of Tracee's
@@ -33,6 +35,7 @@
 #include <time.h>
 
 #include "event_format.h"
+#include "utf8.h"
 
 static bool is_syscall_event(const struct te_event_desc *d)
 {
@@ -74,7 +77,11 @@ void te_output_json(struct strbuf *sb, const struct te_output_ctx *ctx,
 	sb_json_str(sb, h->comm, comm_len(h->comm));
 	sb_puts(sb, ",\"executable\":{\"path\":");
 	sb_json_str(sb, exe, strlen(exe));
-	sb_puts(sb, "},\"hostName\":");
+	/* whether the kernel vouches for the path (proctree.h), so that a
+	 * replay judges exceptions as the live run did; the check only fills
+	 * the entry's cache, hence the cast */
+	sb_printf(sb, ",\"verified\":%s},\"hostName\":",
+		  te_proc_exe_verified((struct te_proc *)proc) ? "true" : "false");
 	sb_json_str(sb, host, strlen(host));
 	sb_puts(sb, ",\"containerId\":");
 	sb_json_str(sb, cid, strnlen(cid, TE_CONTAINER_ID_LEN));
@@ -123,16 +130,11 @@ void te_output_table_header(struct strbuf *sb)
 	sb_printf(sb, TABLE_FMT, "TIME", "UID", "COMM", "PID", "TID", "RET", "EVENT", "ARGS");
 }
 
-/* Replace control bytes written since @from by '?': argument text is raw
- * (paths, argv) and must not drive the terminal it is printed on. */
+/* Make what was written since @from safe for a terminal: argument text is
+ * raw (paths, argv) and must not drive the terminal it is printed on. */
 static void sanitize_from(struct strbuf *sb, size_t from)
 {
-	for (size_t i = from; i < sb->len; i++) {
-		unsigned char c = (unsigned char)sb->p[i];
-
-		if (c < 0x20 || c == 0x7f)
-			sb->p[i] = '?';
-	}
+	te_utf8_sanitize_terminal(sb->p + from, sb->len - from);
 }
 
 void te_output_table(struct strbuf *sb, const struct te_output_ctx *ctx,

@@ -550,6 +550,21 @@ static void test_table(void **state)
 	assert_true(strncmp(line + ev_col, "kill ", 5) == 0);
 	assert_string_equal(line + args_col, "sig: SIGTERM (truncated)\n");
 	assert_non_null(strstr(line, " a?b "));
+
+	/* C1 controls as UTF-8 (U+009B is CSI on some terminals) and bytes that
+	 * are no UTF-8 at all are replaced too; real text is kept */
+	rec_begin(&r, TE_EV_OPENAT);
+	memcpy(r.h.comm, "x\xc2\x9b" "2J\xff", 7);
+	rec_s64(&r, 0, -100);
+	rec_str(&r, 1, "/tmp/\xc2\x9b" "31m\xc3\xa9");
+	rec_u64(&r, 2, 0);
+	rec_decode(&r, &ev);
+	sb_reset(&sb);
+	te_output_table(&sb, &ctx, &ev, NULL);
+	line = sb_str(&sb);
+	assert_non_null(strstr(line, " x??2J? "));
+	assert_string_equal(line + args_col,
+			    "dirfd: AT_FDCWD, pathname: /tmp/??31m\xc3\xa9, flags: O_RDONLY\n");
 }
 
 int main(void)
