@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "log.h"
 #include "traceed.skel.h"
 
 #ifndef CAP_PERFMON
@@ -47,12 +48,17 @@ bool te_have_bpf_privileges(char *why, size_t whylen)
 	return false;
 }
 
-/* libbpf's warnings go to stderr; its debug chatter only with TRACEED_DEBUG_BPF. */
+/* libbpf's lines ("libbpf: ...") through the log, at their level: its
+ * warnings and notes as the maximum level allows, its debug chatter (the
+ * verifier's log) only with TRACEED_DEBUG_BPF. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !getenv("TRACEED_DEBUG_BPF"))
+	int prio = level == LIBBPF_WARN ? LOG_WARNING : level == LIBBPF_INFO ? LOG_INFO : LOG_DEBUG;
+
+	if (level == LIBBPF_DEBUG ? !getenv("TRACEED_DEBUG_BPF") : prio > log_get_max_level())
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	log_raw_v(prio, fmt, ap);
+	return 0;
 }
 
 int te_loader_probe(const char *btf_path, struct te_features *f)
@@ -82,14 +88,11 @@ int te_loader_start(struct te_loader *l, const struct te_loader_opts *opts)
 	libbpf_set_print(libbpf_print);
 	l->skel = traceed_bpf__open_opts(&oo);
 	if (!l->skel) {
-		err = -errno;
-		fprintf(stderr, "traceed: opening the BPF object failed: %s\n", strerror(-err));
-		return err;
+		return log_error_errno(errno, "opening the BPF object failed: %m");
 	}
 	te_probe(l->skel->obj, opts->btf_path, &l->features);
 	if (!l->features.btf) {
-		fprintf(stderr, "traceed: no kernel BTF at %s; use --btf FILE\n",
-			l->features.btf_source);
+		log_error("no kernel BTF at %s; use --btf FILE", l->features.btf_source);
 		return -ENOENT;
 	}
 
@@ -113,17 +116,16 @@ int te_loader_start(struct te_loader *l, const struct te_loader_opts *opts)
 		nprogs += load;
 	}
 	if (nprogs == 0) {
-		fprintf(stderr, "traceed: none of the selected events is available on this kernel "
-				"(see traceed --probe)\n");
+		log_error("none of the selected events is available on this kernel "
+			  "(see traceed --probe)");
 		return -ENOENT;
 	}
 
 	err = traceed_bpf__load(l->skel);
-	if (err) {
-		fprintf(stderr, "traceed: loading the BPF programs failed: %s%s\n", strerror(-err),
-			err == -EPERM ? " (missing CAP_BPF/CAP_PERFMON, or locked down kernel)" : "");
-		return err;
-	}
+	if (err)
+		return log_error_errno(err, "loading the BPF programs failed: %m%s",
+				       err == -EPERM ? " (missing CAP_BPF/CAP_PERFMON, or locked down "
+						       "kernel)" : "");
 
 	l->progs = calloc(nprogs, sizeof(*l->progs));
 	l->links = calloc(nprogs, sizeof(*l->links));
@@ -143,11 +145,8 @@ int te_loader_start(struct te_loader *l, const struct te_loader_opts *opts)
 		return err;
 
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), opts->on_record, opts->ctx, NULL);
-	if (!l->rb) {
-		err = -errno;
-		fprintf(stderr, "traceed: ring buffer setup failed: %s\n", strerror(-err));
-		return err;
-	}
+	if (!l->rb)
+		return log_error_errno(errno, "ring buffer setup failed: %m");
 	return 0;
 }
 
@@ -174,10 +173,9 @@ static int attach_event(struct te_loader *l, int id)
 			continue;
 		link = bpf_program__attach(l->progs[i]);
 		if (!link) {
-			err = -errno;
-			fprintf(stderr, "traceed: attaching %s failed: %s; event %s disabled\n",
-				bpf_program__section_name(l->progs[i]), strerror(-err),
-				te_event_by_id((uint32_t)id)->name);
+			err = log_warning_errno(errno, "attaching %s failed: %m; event %s disabled",
+						bpf_program__section_name(l->progs[i]),
+						te_event_by_id((uint32_t)id)->name);
 			l->features.ev[id].available = false;
 			snprintf(l->features.ev[id].reason, sizeof(l->features.ev[id].reason),
 				 "attaching %s failed: %s", bpf_program__section_name(l->progs[i]),
@@ -220,8 +218,8 @@ int te_loader_select(struct te_loader *l, const bool wanted[TE_EV_MAX])
 			continue;
 		}
 		if (!event_loaded(l, id)) {
-			fprintf(stderr, "traceed: event %s was not loaded at start; restart traceed "
-					"to trace it\n", te_event_by_id((uint32_t)id)->name);
+			log_warning("event %s was not loaded at start; restart traceed to trace it",
+				    te_event_by_id((uint32_t)id)->name);
 			continue;
 		}
 		/* A hook that fails disables its event, not traceed. */
@@ -230,7 +228,7 @@ int te_loader_select(struct te_loader *l, const bool wanted[TE_EV_MAX])
 		/* Only now tell the programs to send: every hook is in place. */
 		err = bpf_map__update_elem(l->skel->maps.wanted, &key, sizeof(key), &on, sizeof(on), 0);
 		if (err) {
-			fprintf(stderr, "traceed: selecting event %d failed: %s\n", id, strerror(-err));
+			log_error_errno(err, "selecting event %d failed: %m", id);
 			detach_event(l, id);
 			return err;
 		}

@@ -15,8 +15,9 @@
 
 #include <json-c/json.h>
 
+#include "cleanup.h"
 #include "event_format.h"
-
+#include "log.h"
 #include "proctree.h"
 
 #define REPLAY_PROCTREE_CAPACITY 65536
@@ -196,6 +197,21 @@ static int arg_value(struct te_rv *rv, const struct te_arg_desc *d, struct json_
 	}
 }
 
+/* "executable": {"verified": true|false} as the live run judged it; a
+ * line without it leaves the process unverified (the replaying machine's
+ * files say nothing about the recorded one's). */
+static void replay_exe_verified(struct json_object *obj, struct te_proc *proc)
+{
+	struct json_object *exe, *v;
+	bool verified = false;
+
+	if (json_object_object_get_ex(obj, "executable", &exe) &&
+	    json_object_object_get_ex(exe, "verified", &v) &&
+	    json_object_is_type(v, json_type_boolean))
+		verified = json_object_get_boolean(v);
+	te_proc_set_exe_verified(proc, verified);
+}
+
 int te_replay_parse(struct json_object *obj, struct te_rule_event *re,
 		    struct te_rule_arena *arena, char *err, size_t errlen)
 {
@@ -275,32 +291,42 @@ static void event_json(void *ctx, struct strbuf *sb)
 	sb_puts(sb, json_object_to_json_string_ext(l->obj, JSON_C_TO_STRING_PLAIN));
 }
 
+DEFINE_POINTER_CLEANUP(struct te_proctree *, te_proctree_free)
+DEFINE_POINTER_CLEANUP(struct json_tokener *, json_tokener_free)
+
+static void arena_freep(struct te_rule_arena **a)
+{
+	if (*a) {
+		te_rule_arena_free(*a);
+		free(*a);
+	}
+}
+
 int te_replay_file(const char *path, struct te_engine *engine, const char *hostname)
 {
-	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	struct te_proctree *pt;
-	struct te_rule_arena *arena;
-	struct json_tokener *tok;
-	char *line = NULL;
+	_cleanup_fclose_ FILE *opened = NULL;
+	_cleanup_(te_proctree_freep) struct te_proctree *pt = NULL;
+	_cleanup_(arena_freep) struct te_rule_arena *arena = NULL;
+	_cleanup_(json_tokener_freep) struct json_tokener *tok = NULL;
+	_cleanup_free_ char *line = NULL;
+	FILE *in = stdin;
 	size_t cap = 0;
 	ssize_t n;
 	unsigned long lineno = 0, bad = 0;
 	char err[256];
 
-	if (!in) {
-		fprintf(stderr, "traceed: --replay: cannot open %s: %s\n", path, strerror(errno));
-		return 1;
+	if (strcmp(path, "-") != 0) {
+		in = opened = fopen(path, "r");
+		if (!in) {
+			log_error_errno(errno, "--replay: cannot open %s: %m", path);
+			return 1;
+		}
 	}
 	pt = te_proctree_new(REPLAY_PROCTREE_CAPACITY);
 	arena = calloc(1, sizeof(*arena));
 	tok = json_tokener_new();
 	if (!pt || !arena || !tok) {
-		json_tokener_free(tok);
-		fprintf(stderr, "traceed: out of memory\n");
-		te_proctree_free(pt);
-		free(arena);
-		if (in != stdin)
-			fclose(in);
+		log_error("out of memory");
 		return 1;
 	}
 	while ((n = getline(&line, &cap, in)) > 0) {
@@ -319,14 +345,14 @@ int te_replay_file(const char *path, struct te_engine *engine, const char *hostn
 		jerr = json_tokener_get_error(tok);
 		if (!l.obj || jerr != json_tokener_success ||
 		    json_tokener_get_parse_end(tok) != (size_t)n) {
-			fprintf(stderr, "traceed: %s:%lu: not a JSON object: %s\n", path, lineno,
-				l.obj ? "trailing data" : json_tokener_error_desc(jerr));
+			log_error("%s:%lu: not a JSON object: %s", path, lineno,
+				  l.obj ? "trailing data" : json_tokener_error_desc(jerr));
 			json_object_put(l.obj);
 			bad++;
 			continue;
 		}
 		if (te_replay_parse(l.obj, &re, arena, err, sizeof(err)) < 0) {
-			fprintf(stderr, "traceed: %s:%lu: %s\n", path, lineno, err);
+			log_error("%s:%lu: %s", path, lineno, err);
 			json_object_put(l.obj);
 			bad++;
 			continue;
@@ -336,6 +362,7 @@ int te_replay_file(const char *path, struct te_engine *engine, const char *hostn
 		proc = te_rule_event_track(pt, &re);
 		re.pt = pt;
 		re.proc = proc;
+		replay_exe_verified(l.obj, proc);
 		if (proc) {
 			if (!re.exe[0] && proc->exe)
 				re.exe = proc->exe;
@@ -345,13 +372,6 @@ int te_replay_file(const char *path, struct te_engine *engine, const char *hostn
 		te_engine_process(engine, &re, event_json, &l);
 		json_object_put(l.obj);
 	}
-	free(line);
-	if (in != stdin)
-		fclose(in);
-	json_tokener_free(tok);
-	te_proctree_free(pt);
-	te_rule_arena_free(arena);
-	free(arena);
 	fflush(stdout);
 	return bad ? 1 : 0;
 }

@@ -883,6 +883,12 @@ void te_proctree_exec_identity(struct te_proctree *pt, uint32_t pid, uint64_t de
 
 enum { EXE_UNCHECKED = 0, EXE_VERIFIED, EXE_UNVERIFIED };
 
+void te_proc_set_exe_verified(struct te_proc *p, bool verified)
+{
+	if (p)
+		p->exe_check = verified ? EXE_VERIFIED : EXE_UNVERIFIED;
+}
+
 bool te_proc_exe_verified(struct te_proc *p)
 {
 	struct stat st;

@@ -77,6 +77,9 @@ void te_proctree_exec_identity(struct te_proctree *pt, uint32_t pid, uint64_t de
  * The answer is cached until the next exec.
  */
 bool te_proc_exe_verified(struct te_proc *p);
+/* Replay: the answer a live run recorded ("executable": {"verified": ...}),
+ * which no stat(2) on the replaying machine could give. */
+void te_proc_set_exe_verified(struct te_proc *p, bool verified);
 
 /*
  * Called for every event: creates an entry for a pid never seen (from what

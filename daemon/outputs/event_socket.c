@@ -15,10 +15,12 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
+
+#include "clock.h"
+#include "log.h"
 
 /* A client's queue starts at this size and doubles up to
  * TE_EVENT_SOCKET_CLIENT_BUF; an empty queue above RELEASE is freed so a
@@ -74,45 +76,37 @@ struct te_event_socket {
 	unsigned log_held;
 };
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-/* One line on stderr (the journal, for the service), in one write so that
- * lines of other modules do not interleave with it. */
-static void vlog_line(const char *fmt, va_list ap, unsigned held)
+/* One line of the log, "event socket: ..." (with how many were held back
+ * by the rate limit). */
+__attribute__((format(printf, 2, 0)))
+static void vlog_line(int level, const char *fmt, va_list ap, unsigned held)
 {
 	char msg[512];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (held)
-		fprintf(stderr, "traceed: event socket: %s (%u similar messages held back)\n", msg,
-			held);
+		log_full(level, "event socket: %s (%u similar messages held back)", msg, held);
 	else
-		fprintf(stderr, "traceed: event socket: %s\n", msg);
+		log_full(level, "event socket: %s", msg);
 }
 
-__attribute__((format(printf, 1, 2)))
-static void log_line(const char *fmt, ...)
+__attribute__((format(printf, 2, 3)))
+static void log_line(int level, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog_line(fmt, ap, 0);
+	vlog_line(level, fmt, ap, 0);
 	va_end(ap);
 }
 
 /* At most one message per TE_EVENT_SOCKET_LOG_INTERVAL_USEC: a client that
  * keeps falling behind, or a connect loop beyond the client limit, must not
  * flood the journal it is supposed to relieve. */
-__attribute__((format(printf, 2, 3)))
-static void log_limited(struct te_event_socket *s, const char *fmt, ...)
+__attribute__((format(printf, 3, 4)))
+static void log_limited(struct te_event_socket *s, int level, const char *fmt, ...)
 {
-	uint64_t now = now_usec();
+	uint64_t now = te_now_usec(CLOCK_MONOTONIC);
 	va_list ap;
 
 	if (now < s->log_next_usec) {
@@ -120,7 +114,7 @@ static void log_limited(struct te_event_socket *s, const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	vlog_line(fmt, ap, s->log_held);
+	vlog_line(level, fmt, ap, s->log_held);
 	va_end(ap);
 	s->log_held = 0;
 	s->log_next_usec = now + TE_EVENT_SOCKET_LOG_INTERVAL_USEC;
@@ -165,12 +159,13 @@ static void client_close(struct client *c, bool quiet, const char *why)
 	close(c->fd);
 	if (!quiet) {
 		if (c->lost)
-			log_line("client %u (pid %d, uid %u) disconnected: %s; it lost %" PRIu64
+			log_line(LOG_INFO,
+				 "client %u (pid %d, uid %u) disconnected: %s; it lost %" PRIu64
 				 " lines; %u clients",
 				 c->id, (int)c->pid, (unsigned)c->uid, why, c->lost, s->nclients);
 		else
-			log_line("client %u (pid %d, uid %u) disconnected: %s; %u clients", c->id,
-				 (int)c->pid, (unsigned)c->uid, why, s->nclients);
+			log_line(LOG_INFO, "client %u (pid %d, uid %u) disconnected: %s; %u clients",
+				 c->id, (int)c->pid, (unsigned)c->uid, why, s->nclients);
 	}
 	free(c->buf);
 	free(c);
@@ -331,8 +326,9 @@ static int client_resume(struct client *c)
 	r = client_write(c, marker, (size_t)n, NULL, 0);
 	if (r < 0)
 		return r;
-	log_limited(c->s, "client %u (pid %d) caught up after losing %" PRIu64 " lines (%" PRIu64
-		    " in all)", c->id, (int)c->pid, c->gap, c->lost);
+	log_limited(c->s, LOG_INFO,
+		    "client %u (pid %d) caught up after losing %" PRIu64 " lines (%" PRIu64 " in all)",
+		    c->id, (int)c->pid, c->gap, c->lost);
 	c->gap = 0;
 	return 0;
 }
@@ -341,12 +337,14 @@ static void client_drop(struct client *c, size_t len)
 {
 	if (!c->gap++) {
 		if (len + 1 > TE_EVENT_SOCKET_CLIENT_BUF)
-			log_limited(c->s, "a line of %zu bytes exceeds the %u-byte client queue; "
-				    "not sent", len, TE_EVENT_SOCKET_CLIENT_BUF);
+			log_limited(c->s, LOG_WARNING,
+				    "a line of %zu bytes exceeds the %u-byte client queue; not sent", len,
+				    TE_EVENT_SOCKET_CLIENT_BUF);
 		else
-			log_limited(c->s, "client %u (pid %d) is not reading fast enough (%zu bytes "
-				    "queued): dropping lines until it catches up", c->id, (int)c->pid,
-				    c->len);
+			log_limited(c->s, LOG_WARNING,
+				    "client %u (pid %d) is not reading fast enough (%zu bytes queued): "
+				    "dropping lines until it catches up",
+				    c->id, (int)c->pid, c->len);
 	}
 	c->lost++;
 	c->s->lost++;
@@ -428,14 +426,15 @@ static void client_new(struct te_event_socket *s, int fd)
 
 	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
 	if (s->nclients >= TE_EVENT_SOCKET_MAX_CLIENTS) {
-		log_limited(s, "refused a client (pid %d, uid %u): %u clients connected already, "
-			    "the limit", (int)cred.pid, (unsigned)cred.uid, s->nclients);
+		log_limited(s, LOG_WARNING,
+			    "refused a client (pid %d, uid %u): %u clients connected already, the limit",
+			    (int)cred.pid, (unsigned)cred.uid, s->nclients);
 		close(fd);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		log_limited(s, "refused a client (pid %d): out of memory", (int)cred.pid);
+		log_limited(s, LOG_WARNING, "refused a client (pid %d): out of memory", (int)cred.pid);
 		close(fd);
 		return;
 	}
@@ -445,7 +444,8 @@ static void client_new(struct te_event_socket *s, int fd)
 	c->uid = cred.uid;
 	r = sd_event_add_io(s->event, &c->src, fd, EPOLLIN, on_client, c);
 	if (r < 0) {
-		log_limited(s, "refused a client (pid %d): %s", (int)cred.pid, strerror(-r));
+		log_limited(s, LOG_WARNING, "refused a client (pid %d): %s", (int)cred.pid,
+			    strerror(-r));
 		close(fd);
 		free(c);
 		return;
@@ -457,7 +457,7 @@ static void client_new(struct te_event_socket *s, int fd)
 		s->clients->prev = c;
 	s->clients = c;
 	s->nclients++;
-	log_line("client %u connected (pid %d, uid %u); %u clients", c->id, (int)c->pid,
+	log_line(LOG_INFO, "client %u connected (pid %d, uid %u); %u clients", c->id, (int)c->pid,
 		 (unsigned)c->uid, s->nclients);
 }
 
@@ -475,7 +475,7 @@ static int on_retry(sd_event_source *src, uint64_t usec, void *userdata)
 
 static void pause_accepting(struct te_event_socket *s, int e)
 {
-	log_limited(s, "accepting a client failed: %s; retrying in 1 s", strerror(e));
+	log_limited(s, LOG_WARNING, "accepting a client failed: %s; retrying in 1 s", strerror(e));
 	if (s->retry_src)
 		return;
 	if (sd_event_add_time_relative(s->event, &s->retry_src, CLOCK_MONOTONIC, ACCEPT_RETRY_USEC,
@@ -703,7 +703,7 @@ int te_event_socket_open(sd_event *event, const char *path, struct te_event_sock
 		goto fail;
 	}
 	sd_event_source_set_description(s->listen_src, "event-socket-listen");
-	log_line("listening on %s%s", s->name, s->created_path ? "" : " from systemd");
+	log_line(LOG_INFO, "listening on %s%s", s->name, s->created_path ? "" : " from systemd");
 	*out = s;
 	return 0;
 fail:

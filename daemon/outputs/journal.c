@@ -8,13 +8,12 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <syslog.h>
-#include <time.h>
 
 #include <systemd/sd-journal.h>
 
+#include "clock.h"
 #include "strbuf.h"
 
-#define NSEC_PER_SEC 1000000000ULL
 #define MAX_FIELDS 24
 
 /*
@@ -38,7 +37,7 @@ struct pending {
 	uint64_t suppressed;  /* their dedup repeats */
 };
 
-static struct {
+struct te_journal {
 	unsigned max_per_sec;
 	bool window_open;
 	uint64_t window_start;   /* CLOCK_MONOTONIC ns */
@@ -47,7 +46,7 @@ static struct {
 	size_t npend, cap;
 	struct entry e;
 	struct strbuf text;      /* rendered output */
-} J = { .max_per_sec = TE_JOURNAL_DEFAULT_MAX_PER_SEC };
+};
 
 static void entry_begin(struct entry *e)
 {
@@ -146,36 +145,42 @@ static void entry_rule(struct entry *e, const char *id, const char *name,
 	field_opt(e, "TRACEED_MITRE_TACTIC", tactic);
 }
 
-static uint64_t now_monotonic(void)
+int te_journal_new(unsigned max_per_sec, struct te_journal **ret)
 {
-	struct timespec ts;
+	struct te_journal *j = calloc(1, sizeof(*j));
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	if (!j)
+		return -ENOMEM;
+	j->max_per_sec = max_per_sec;
+	sb_init(&j->e.sb);
+	sb_init(&j->text);
+	*ret = j;
+	return 0;
 }
 
-void te_journal_set_rate_limit(unsigned max_per_sec)
+void te_journal_set_rate_limit(struct te_journal *j, unsigned max_per_sec)
 {
-	J.max_per_sec = max_per_sec;
+	if (j)
+		j->max_per_sec = max_per_sec;
 }
 
-static int send_detection(const struct te_rule *r, const struct te_rule_event *re,
-			  uint64_t suppressed, const char *output, const char *event_json,
-			  size_t len)
+static int send_detection(struct te_journal *j, const struct te_rule *r,
+			  const struct te_rule_event *re, uint64_t suppressed, const char *output,
+			  const char *event_json, size_t len)
 {
-	struct entry *e = &J.e;
+	struct entry *e = &j->e;
 	size_t off;
 
-	sb_reset(&J.text);
+	sb_reset(&j->text);
 	if (output)
-		sb_puts(&J.text, output);
+		sb_puts(&j->text, output);
 	else if (r->tpl)
-		te_tpl_render(r->tpl, re, &J.text);
+		te_tpl_render(r->tpl, re, &j->text);
 
 	entry_common(e, TE_JOURNAL_ID_DETECTION, te_severity_syslog(r->severity));
 	off = e->sb.len;
 	sb_printf(&e->sb, "MESSAGE=%s %s: ", r->id ? r->id : "", r->name ? r->name : "");
-	sb_put(&e->sb, J.text.p ? J.text.p : "", J.text.len);
+	sb_put(&e->sb, j->text.p ? j->text.p : "", j->text.len);
 	if (suppressed)
 		sb_printf(&e->sb, " (+%" PRIu64 " repeats suppressed)", suppressed);
 	field_end(e, off);
@@ -193,9 +198,9 @@ static int send_detection(const struct te_rule *r, const struct te_rule_event *r
 	return entry_send(e);
 }
 
-static int send_summary(const struct pending *p)
+static int send_summary(struct te_journal *j, const struct pending *p)
 {
-	struct entry *e = &J.e;
+	struct entry *e = &j->e;
 
 	entry_common(e, TE_JOURNAL_ID_DETECTION, te_severity_syslog(p->severity));
 	field_fmt(e, "MESSAGE", "%s %s: %" PRIu64 " more detection%s like this in the last second",
@@ -221,28 +226,28 @@ static char *dup_or_null(const char *s)
 
 /* Count a detection over the cap.  On allocation failure the detection is
  * written instead: exceeding the cap beats losing it. */
-static int count_excess(const struct te_rule *r, uint64_t suppressed)
+static int count_excess(struct te_journal *j, const struct te_rule *r, uint64_t suppressed)
 {
 	const char *id = r->id ? r->id : "";
 	struct pending *p;
 
-	for (size_t i = 0; i < J.npend; i++) {
-		if (!strcmp(J.pend[i].id, id)) {
-			J.pend[i].count++;
-			J.pend[i].suppressed += suppressed;
+	for (size_t i = 0; i < j->npend; i++) {
+		if (!strcmp(j->pend[i].id, id)) {
+			j->pend[i].count++;
+			j->pend[i].suppressed += suppressed;
 			return 0;
 		}
 	}
-	if (J.npend == J.cap) {
-		size_t cap = J.cap ? 2 * J.cap : 8;
-		struct pending *n = realloc(J.pend, cap * sizeof(*n));
+	if (j->npend == j->cap) {
+		size_t cap = j->cap ? 2 * j->cap : 8;
+		struct pending *n = realloc(j->pend, cap * sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
-		J.pend = n;
-		J.cap = cap;
+		j->pend = n;
+		j->cap = cap;
 	}
-	p = &J.pend[J.npend];
+	p = &j->pend[j->npend];
 	*p = (struct pending){
 		.id = strdup(id),
 		.name = strdup(r->name ? r->name : ""),
@@ -257,70 +262,76 @@ static int count_excess(const struct te_rule *r, uint64_t suppressed)
 		pending_free(p);
 		return -ENOMEM;
 	}
-	J.npend++;
+	j->npend++;
 	return 0;
 }
 
 /* End the window: one summary per rule that went over the cap.  A summary
  * that cannot be sent is still forgotten — keeping it would only repeat the
  * failure each second — but its error is returned for the caller to count. */
-static int close_window(void)
+static int close_window(struct te_journal *j)
 {
 	int ret = 0;
 
-	for (size_t i = 0; i < J.npend; i++) {
-		int r = send_summary(&J.pend[i]);
+	for (size_t i = 0; i < j->npend; i++) {
+		int r = send_summary(j, &j->pend[i]);
 
 		if (r < 0 && ret == 0)
 			ret = r;
-		pending_free(&J.pend[i]);
+		pending_free(&j->pend[i]);
 	}
-	J.npend = 0;
-	J.window_open = false;
-	J.written = 0;
+	j->npend = 0;
+	j->window_open = false;
+	j->written = 0;
 	return ret;
 }
 
-int te_journal_detection(const struct te_rule *r, const struct te_rule_event *re,
-			 uint64_t suppressed, const char *output, const char *event_json, size_t len)
+int te_journal_detection(struct te_journal *j, const struct te_rule *r,
+			 const struct te_rule_event *re, uint64_t suppressed, const char *output,
+			 const char *event_json, size_t len)
 {
 	uint64_t now;
 	int ret = 0;
 
-	if (J.max_per_sec == 0)
-		return send_detection(r, re, suppressed, output, event_json, len);
+	if (!j)
+		return 0;
+	if (j->max_per_sec == 0)
+		return send_detection(j, r, re, suppressed, output, event_json, len);
 
-	now = now_monotonic();
-	if (J.window_open && now - J.window_start >= NSEC_PER_SEC)
-		ret = close_window();
-	if (!J.window_open) {
-		J.window_open = true;
-		J.window_start = now;
-		J.written = 0;
+	now = te_now_ns(CLOCK_MONOTONIC);
+	if (j->window_open && now - j->window_start >= NSEC_PER_SEC)
+		ret = close_window(j);
+	if (!j->window_open) {
+		j->window_open = true;
+		j->window_start = now;
+		j->written = 0;
 	}
-	if (J.written >= J.max_per_sec && count_excess(r, suppressed) == 0)
+	if (j->written >= j->max_per_sec && count_excess(j, r, suppressed) == 0)
 		return ret;
-	J.written++;
-	int s = send_detection(r, re, suppressed, output, event_json, len);
+	j->written++;
+	int s = send_detection(j, r, re, suppressed, output, event_json, len);
 	return s < 0 ? s : ret;
 }
 
-int te_journal_tick(uint64_t now_ns)
+int te_journal_tick(struct te_journal *j, uint64_t now_ns)
 {
-	if (J.window_open && now_ns - J.window_start >= NSEC_PER_SEC)
-		return close_window();
+	if (j && j->window_open && now_ns - j->window_start >= NSEC_PER_SEC)
+		return close_window(j);
 	return 0;
 }
 
-int te_journal_flush(void)
+int te_journal_flush(struct te_journal *j)
 {
-	return close_window();
+	return j ? close_window(j) : 0;
 }
 
-int te_journal_events_lost(uint64_t lost, uint64_t total_lost)
+int te_journal_events_lost(struct te_journal *j, uint64_t lost, uint64_t total_lost)
 {
-	struct entry *e = &J.e;
+	struct entry *e;
 
+	if (!j)
+		return 0;
+	e = &j->e;
 	entry_common(e, TE_JOURNAL_ID_EVENTS_LOST, LOG_WARNING);
 	field_fmt(e, "MESSAGE",
 		  "Lost %" PRIu64 " kernel events (%" PRIu64 " since start): the ring buffer was full",
@@ -330,10 +341,13 @@ int te_journal_events_lost(uint64_t lost, uint64_t total_lost)
 	return entry_send(e);
 }
 
-int te_journal_reload(bool ok, size_t rules, const char *error)
+int te_journal_reload(struct te_journal *j, bool ok, size_t rules, const char *error)
 {
-	struct entry *e = &J.e;
+	struct entry *e;
 
+	if (!j)
+		return 0;
+	e = &j->e;
 	if (ok) {
 		entry_common(e, TE_JOURNAL_ID_RULES_RELOADED, LOG_INFO);
 		field_fmt(e, "MESSAGE", "Rules reloaded: %zu rules loaded", rules);
@@ -354,14 +368,14 @@ int te_journal_reload(bool ok, size_t rules, const char *error)
 	return entry_send(e);
 }
 
-void te_journal_close(void)
+void te_journal_free(struct te_journal *j)
 {
-	for (size_t i = 0; i < J.npend; i++)
-		pending_free(&J.pend[i]);
-	free(J.pend);
-	J.pend = NULL;
-	J.npend = J.cap = 0;
-	J.window_open = false;
-	sb_free(&J.e.sb);
-	sb_free(&J.text);
+	if (!j)
+		return;
+	/* the summaries of a window still open: nothing is lost at exit */
+	close_window(j);
+	free(j->pend);
+	sb_free(&j->e.sb);
+	sb_free(&j->text);
+	free(j);
 }

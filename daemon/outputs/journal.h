@@ -33,14 +33,17 @@
  * detection after the previous one ended; it is closed by the next
  * detection after it ends, or by te_journal_tick(), which the daemon calls
  * from a timer (every second is enough) so the summary is written even when
- * the flood stops.  Call te_journal_flush() on shutdown and before a rule
- * set is freed on reload: the pending counts refer to its rules by id and
- * name, which are copied, but a flush keeps the summary next to the entries
- * it summarises.
+ * the flood stops.  Call te_journal_flush() before a rule set is freed on
+ * reload: the pending counts refer to its rules by id and name, which are
+ * copied, but a flush keeps the summary next to the entries it summarises.
+ * te_journal_free() flushes too.
  *
- * All functions return 0 or a negative errno from sd_journal_sendv (e.g.
- * -ENOENT when journald is not running); the daemon counts failures rather
- * than stopping.  Not thread-safe: call from the event loop only.
+ * One struct te_journal per daemon (te_journal_new/te_journal_free), passed
+ * to every function; a NULL handle is a journal output that is off (the
+ * functions do nothing and return 0).  The functions that write return 0 or
+ * a negative errno from sd_journal_sendv (e.g. -ENOENT when journald is not
+ * running); the daemon counts failures rather than stopping.  Not
+ * thread-safe: call from the event loop only.
  */
 #pragma once
 
@@ -59,8 +62,16 @@
 
 #define TE_JOURNAL_DEFAULT_MAX_PER_SEC 100
 
+struct te_journal;
+
+/* A journal output allowing @max_per_sec detection entries per second
+ * before aggregation (0: no flood guard).  0 or -ENOMEM. */
+int te_journal_new(unsigned max_per_sec, struct te_journal **ret);
+/* Write the pending summaries, then free.  NULL is fine. */
+void te_journal_free(struct te_journal *j);
+
 /* Detection entries per second before aggregation; 0 disables the guard. */
-void te_journal_set_rate_limit(unsigned max_per_sec);
+void te_journal_set_rate_limit(struct te_journal *j, unsigned max_per_sec);
 
 /*
  * One detection of @r on @re.  @suppressed: repeats the dedup folded into
@@ -68,27 +79,26 @@ void te_journal_set_rate_limit(unsigned max_per_sec);
  * @event_json (@len bytes, may be NULL) becomes TRACEED_EVENT.
  * Returns 0 also when the detection was counted by the flood guard.
  */
-int te_journal_detection(const struct te_rule *r, const struct te_rule_event *re,
-			 uint64_t suppressed, const char *output, const char *event_json, size_t len);
+int te_journal_detection(struct te_journal *j, const struct te_rule *r,
+			 const struct te_rule_event *re, uint64_t suppressed, const char *output,
+			 const char *event_json, size_t len);
 
 /*
  * Kernel events lost since the last report (@lost) and since start
  * (@total_lost).  The caller rate-limits: call at most once per reporting
  * interval, and only when @lost > 0.  PRIORITY warning.
  */
-int te_journal_events_lost(uint64_t lost, uint64_t total_lost);
+int te_journal_events_lost(struct te_journal *j, uint64_t lost, uint64_t total_lost);
 
 /*
  * A rule reload: @ok with the number of @rules now loaded (PRIORITY info),
  * or failed with @error (PRIORITY err; the previous rules stay active and
  * @rules is their number).
  */
-int te_journal_reload(bool ok, size_t rules, const char *error);
+int te_journal_reload(struct te_journal *j, bool ok, size_t rules, const char *error);
 
 /* Close the flood window if it ended by @now_ns (CLOCK_MONOTONIC, ns) and
  * write the "N more" summaries.  Returns 0 or the first send error. */
-int te_journal_tick(uint64_t now_ns);
+int te_journal_tick(struct te_journal *j, uint64_t now_ns);
 /* Write the pending summaries now, whatever the time. */
-int te_journal_flush(void);
-/* Free the module's buffers (after a final flush). */
-void te_journal_close(void);
+int te_journal_flush(struct te_journal *j);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "defaults.h"
+#include "log.h"
 #include "rule_state.h"
 
 struct te_ruleset *te_rules_load(const char *const *paths, size_t n)
@@ -31,17 +32,21 @@ struct te_ruleset *te_rules_load_err(const char *const *paths, size_t n, char *e
 		if (n == 0) {
 			snprintf(errbuf, errlen, "no rules: neither %s nor %s exists",
 				 TRACEED_RULES_DIR, TRACEED_RULES_D);
-			fprintf(stderr, "traceed: %s; use --rules PATH\n", errbuf);
+			/* not from @errbuf, which te_rules_load() keeps short */
+			log_error("no rules: neither %s nor %s exists; use --rules PATH",
+				  TRACEED_RULES_DIR, TRACEED_RULES_D);
 			return NULL;
 		}
 		paths = found;
 	}
 	memset(&err, 0, sizeof(err));
+	/* the loader writes its diagnostics ("file:line:col: message") to
+	 * the stream it is given */
 	rs = te_ruleset_load(paths, n, stderr, &err);
-	if (!rs)
+	if (!rs) {
 		te_rl_error_format(&err, errbuf, errlen);
-	if (!rs)
-		fprintf(stderr, "traceed: the rules were not loaded (errors above)\n");
+		log_error("the rules were not loaded (errors above)");
+	}
 	return rs;
 }
 

@@ -9,11 +9,13 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 
+#include "cleanup.h"
 #include "daemon.h"
-#include "fanout.h"
 #include "event_socket.h"
+#include "log.h"
 #include "polkit.h"
 #include "utf8.h"
+#include "webhook.h"
 
 #define BUS_NAME "org.traceed1"
 #define BUS_PATH "/org/traceed1"
@@ -119,7 +121,7 @@ static int append_rule_summary(sd_bus_message *m, const struct te_rule *r)
 static int method_list_rules(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	struct te_daemon *d = userdata;
-	sd_bus_message *reply = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	size_t n = d->rs ? te_ruleset_count(d->rs) : 0;
 	int r;
 
@@ -138,14 +140,13 @@ static int method_list_rules(sd_bus_message *m, void *userdata, sd_bus_error *er
 		r = sd_bus_message_close_container(reply);
 	if (r >= 0)
 		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
 	return r;
 }
 
 static int method_get_rule(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	struct te_rule *rule;
-	sd_bus_message *reply = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	int r = read_rule_id(m, userdata, &rule, error);
 
 	if (r < 0)
@@ -169,7 +170,6 @@ static int method_get_rule(sd_bus_message *m, void *userdata, sd_bus_error *erro
 		r = append_str(reply, rule->output);
 	if (r >= 0)
 		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
 	return r;
 }
 
@@ -250,7 +250,7 @@ static void do_test_outputs(sd_bus_message *m, void *userdata)
 {
 	struct te_daemon *d = userdata;
 
-	sd_bus_reply_method_return(m, "u", te_detection_out_test(d));
+	sd_bus_reply_method_return(m, "u", te_webhooks_test(d->webhooks));
 }
 
 static int method_test_outputs(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -398,18 +398,17 @@ static int method_list_detections(sd_bus_message *m, void *userdata, sd_bus_erro
 
 void te_bus_emit_detection(struct te_bus *b, const struct te_history_entry *e)
 {
-	sd_bus_message *m = NULL;
-	int r;
-
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	uint64_t queued = 0;
+	int r;
 
 	if (!b || !b->bus || !sd_bus_is_open(b->bus))
 		return;
 	if (sd_bus_get_n_queued_write(b->bus, &queued) >= 0 && queued >= MAX_QUEUED_SIGNALS) {
 		if (b->signals_dropped++ % 1000 == 0)
-			fprintf(stderr, "traceed: the bus is not keeping up; %llu Detection signals "
-					"dropped so far (ListDetections still has them)\n",
-				(unsigned long long)b->signals_dropped);
+			log_warning("the bus is not keeping up; %llu Detection signals dropped so far "
+				    "(ListDetections still has them)",
+				    (unsigned long long)b->signals_dropped);
 		return;
 	}
 	r = sd_bus_message_new_signal(b->bus, &m, BUS_PATH, BUS_IFACE, "Detection");
@@ -418,9 +417,7 @@ void te_bus_emit_detection(struct te_bus *b, const struct te_history_entry *e)
 	if (r >= 0)
 		r = sd_bus_send(b->bus, m, NULL);
 	if (r < 0)
-		fprintf(stderr, "traceed: Detection signal %llu not sent: %s\n",
-			(unsigned long long)e->id, strerror(-r));
-	sd_bus_message_unref(m);
+		log_warning_errno(r, "Detection signal %llu not sent: %m", (unsigned long long)e->id);
 }
 
 /* --- properties and status ----------------------------------------------- */
@@ -524,15 +521,16 @@ static int prop_unavailable(sd_bus *bus, const char *path, const char *iface, co
 	return append_unavailable(reply, userdata, false);
 }
 
+/* The webhook outputs, in configuration order. */
 static int append_outputs(sd_bus_message *m, struct te_daemon *d)
 {
-	size_t n = te_detection_out_count(d);
+	size_t n = te_webhooks_count(d->webhooks);
 	int r = sd_bus_message_open_container(m, 'a', "(sssttttt)");
 
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		struct te_output_stats st;
+		struct te_webhook_stats st;
 
-		te_detection_out_stats(d, i, &st);
+		te_webhooks_stats(d->webhooks, i, &st);
 		r = sd_bus_message_open_container(m, 'r', "sssttttt");
 		if (r >= 0)
 			r = append_str(m, st.name);
@@ -601,16 +599,16 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
 	static const char *const numbers[] = { "StartedAt",	  "EventsSeen",	  "EventsLost",
 					       "DetectionsTotal", "RulesLoaded", "RulesEnabled" };
 	struct te_daemon *d = userdata;
-	sd_bus_message *reply = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	uint64_t queued = 0, dropped = 0, v;
 	char type;
 	int r;
 
 	(void)error;
-	for (size_t i = 0; i < te_detection_out_count(d); i++) {
-		struct te_output_stats st;
+	for (size_t i = 0; i < te_webhooks_count(d->webhooks); i++) {
+		struct te_webhook_stats st;
 
-		te_detection_out_stats(d, i, &st);
+		te_webhooks_stats(d->webhooks, i, &st);
 		queued += st.queued;
 		dropped += st.dropped;
 	}
@@ -659,7 +657,6 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
 		r = sd_bus_message_close_container(reply);
 	if (r >= 0)
 		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
 	return r;
 }
 
@@ -726,10 +723,10 @@ static int on_name(sd_bus_message *reply, void *userdata, sd_bus_error *ret_erro
 	if (sd_bus_message_is_method_error(reply, NULL)) {
 		const sd_bus_error *e = sd_bus_message_get_error(reply);
 
-		fprintf(stderr, "traceed: could not own the bus name %s: %s\n", BUS_NAME,
-			e->message ? e->message : e->name);
+		log_error("could not own the bus name %s: %s", BUS_NAME,
+			  e->message ? e->message : e->name);
 	} else {
-		fprintf(stderr, "traceed: serving %s on the system bus\n", BUS_NAME);
+		log_info("serving %s on the system bus", BUS_NAME);
 	}
 	return 0;
 }
@@ -753,7 +750,7 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 	struct te_bus *b = userdata;
 
 	(void)m, (void)ret_error;
-	fprintf(stderr, "traceed: lost the system bus; reconnecting\n");
+	log_warning("lost the system bus; reconnecting");
 	sd_bus_flush_close_unref(b->bus);
 	b->bus = NULL;
 	if (!b->reconnect)
@@ -765,7 +762,7 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 static int bus_connect(struct te_bus *b)
 {
 	const char *address = getenv("DBUS_SYSTEM_BUS_ADDRESS");
-	sd_bus *bus = NULL;
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	int r;
 
 	r = sd_bus_new(&bus);
@@ -788,12 +785,9 @@ static int bus_connect(struct te_bus *b)
 					      on_disconnected, NULL, b);
 	if (r >= 0)
 		r = sd_bus_request_name_async(bus, NULL, BUS_NAME, 0, on_name, b);
-	if (r < 0) {
-		fprintf(stderr, "traceed: cannot connect to the system bus: %s\n", strerror(-r));
-		sd_bus_flush_close_unref(bus);
-		return r;
-	}
-	b->bus = bus;
+	if (r < 0)
+		return log_warning_errno(r, "cannot connect to the system bus: %m");
+	b->bus = TAKE_PTR(bus);
 	return 0;
 }
 
@@ -802,7 +796,7 @@ struct te_bus *te_bus_open(struct te_daemon *d)
 	struct te_bus *b = calloc(1, sizeof(*b));
 
 	if (!b) {
-		fprintf(stderr, "traceed: out of memory for the bus connection\n");
+		log_error("out of memory for the bus connection");
 		return NULL;
 	}
 	b->d = d;

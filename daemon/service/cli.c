@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "event.h"
 
 enum { OPT_SERVICE = 0x0ff, OPT_LIST_EVENTS = 0x100, OPT_PROBE, OPT_BUFFER, OPT_BTF, OPT_REPLAY,
@@ -108,7 +109,8 @@ static bool apply_name(bool selected[TE_EV_MAX], const char *name, bool value)
 
 int te_cli_parse_events(bool selected[TE_EV_MAX], const char *list, char *errbuf, size_t errlen)
 {
-	char *copy, *save = NULL, *tok;
+	_cleanup_free_ char *first = NULL, *second = NULL;
+	char *save = NULL, *tok;
 	bool any_include = false;
 	size_t n;
 	const struct te_event_desc *table = te_event_table(&n);
@@ -117,36 +119,32 @@ int te_cli_parse_events(bool selected[TE_EV_MAX], const char *list, char *errbuf
 		snprintf(errbuf, errlen, "--events: empty list");
 		return -EINVAL;
 	}
-	copy = strdup(list);
-	if (!copy)
+	/* strtok_r cuts its string: one copy per pass */
+	first = strdup(list);
+	second = strdup(list);
+	if (!first || !second)
 		return -ENOMEM;
 	/* First pass: are there inclusions?  Only exclusions start from all. */
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+	for (tok = strtok_r(first, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 		if (tok[0] != '-')
 			any_include = true;
-	free(copy);
 
 	memset(selected, 0, sizeof(bool) * TE_EV_MAX);
 	if (!any_include)
 		for (size_t i = 0; i < n; i++)
 			selected[table[i].id] = true;
 
-	copy = strdup(list);
-	if (!copy)
-		return -ENOMEM;
 	save = NULL;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(second, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		bool exclude = tok[0] == '-';
 		const char *name = exclude ? tok + 1 : tok;
 
 		if (!*name || !apply_name(selected, name, !exclude)) {
 			snprintf(errbuf, errlen, "--events: unknown event or set '%s' (see --list-events)",
 				 name);
-			free(copy);
 			return -EINVAL;
 		}
 	}
-	free(copy);
 	for (size_t i = 0; i < n; i++)
 		if (selected[table[i].id])
 			return 0;

@@ -6,15 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
 #include "bus.h"
+#include "clock.h"
 #include "fanout.h"
 #include "event.h"
 #include "journal.h"
+#include "log.h"
 #include "rule_paths.h"
 #include "rule_state.h"
 
@@ -24,33 +25,6 @@
 #define CONSUME_USEC (100 * 1000ull)
 #define DUTY_USEC (1000 * 1000ull)   /* STATUS=, journal flood window */
 #define LOST_REPORT_USEC (10 * 1000 * 1000ull) /* lost events at most this often */
-
-static uint64_t realtime_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* CLOCK_REALTIME - CLOCK_BOOTTIME: turns the kernel's boot timestamps into
- * wall time.  Recomputed for every batch so clock steps are followed. */
-static int64_t boot_to_wall(void)
-{
-	struct timespec rt, bt;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_BOOTTIME, &bt);
-	return (rt.tv_sec - bt.tv_sec) * 1000000000LL + (rt.tv_nsec - bt.tv_nsec);
-}
 
 /* --- settings ------------------------------------------------------------ */
 
@@ -144,7 +118,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (te_decode(data, size, d->boot_to_wall_ns, &ev, err, sizeof(err)) < 0) {
 		/* Report the first few: a flood would hide everything else. */
 		if (d->malformed++ < 10)
-			fprintf(stderr, "traceed: dropped a malformed record: %s\n", err);
+			log_warning("dropped a malformed record: %s", err);
 		return 0;
 	}
 	/* The rule view first: the process tree is kept from it, then it gets
@@ -197,10 +171,10 @@ static void consume(struct te_daemon *d)
 {
 	int err;
 
-	d->boot_to_wall_ns = boot_to_wall();
+	d->boot_to_wall_ns = te_boot_to_wall_ns();
 	err = te_loader_consume(&d->loader);
 	if (err < 0 && err != -EINTR) {
-		fprintf(stderr, "traceed: reading the ring buffer failed: %s\n", strerror(-err));
+		log_error_errno(err, "reading the ring buffer failed: %m");
 		d->exit_status = 1;
 		sd_event_exit(d->event, 1);
 		return;
@@ -244,12 +218,13 @@ static int on_lost_timer(sd_event_source *s, uint64_t usec, void *ctx)
 	uint64_t lost = te_daemon_events_lost(d);
 
 	if (lost > d->lost_reported) {
-		fprintf(stderr, "traceed: %llu events lost in the last %llu s (ring buffer full; "
-				"%llu in all): raise --buffer-size\n",
-			(unsigned long long)(lost - d->lost_reported),
-			(unsigned long long)(LOST_REPORT_USEC / 1000000u), (unsigned long long)lost);
+		log_warning("%llu events lost in the last %llu s (ring buffer full; %llu in all): "
+			    "raise --buffer-size",
+			    (unsigned long long)(lost - d->lost_reported),
+			    (unsigned long long)(LOST_REPORT_USEC / USEC_PER_SEC),
+			    (unsigned long long)lost);
 		if (d->service && d->cfg.outputs.journal)
-			te_journal_events_lost(lost - d->lost_reported, lost);
+			te_journal_events_lost(d->journal, lost - d->lost_reported, lost);
 		d->lost_reported = lost;
 	}
 	rearm(s, usec + LOST_REPORT_USEC);
@@ -261,7 +236,7 @@ static int on_duty_timer(sd_event_source *s, uint64_t usec, void *ctx)
 {
 	struct te_daemon *d = ctx;
 
-	te_journal_tick(monotonic_ns());
+	te_journal_tick(d->journal, te_now_ns(CLOCK_MONOTONIC));
 	sd_notifyf(0, "STATUS=%zu rules enabled, %llu events/s, %llu lost, %llu detections",
 		   d->rs ? te_ruleset_enabled_count(d->rs) : 0,
 		   (unsigned long long)(d->seen - d->seen_at_status),
@@ -317,11 +292,11 @@ int te_daemon_reload(struct te_daemon *d, char *err, size_t errlen)
 	}
 	if (d->service) {
 		/* the journal's pending summaries name the old set's rules */
-		te_journal_flush();
+		te_journal_flush(d->journal);
 		te_config_free(&d->cfg);
 		d->cfg = cfg;
 		te_detection_out_commit(d, &next);
-		te_journal_set_rate_limit(set.journal_rate_limit);
+		te_journal_set_rate_limit(d->journal, set.journal_rate_limit);
 		if (d->history)
 			te_history_resize(d->history, set.history_size);
 	}
@@ -329,12 +304,12 @@ int te_daemon_reload(struct te_daemon *d, char *err, size_t errlen)
 	d->rs = rs;
 	follow_rules(d);
 	te_ruleset_free(old);
-	d->last_reload_usec = realtime_usec();
+	d->last_reload_usec = te_now_usec(CLOCK_REALTIME);
 	d->last_reload_error[0] = '\0';
-	fprintf(stderr, "traceed: reloaded: %zu of %zu rules enabled\n",
-		te_ruleset_enabled_count(rs), te_ruleset_count(rs));
+	log_notice("reloaded: %zu of %zu rules enabled", te_ruleset_enabled_count(rs),
+		   te_ruleset_count(rs));
 	if (d->service) {
-		te_journal_reload(true, te_ruleset_count(rs), NULL);
+		te_journal_reload(d->journal, true, te_ruleset_count(rs), NULL);
 		te_bus_rules_changed(d->bus);
 	}
 	return 0;
@@ -343,10 +318,10 @@ failed:
 	if (d->service)
 		te_config_free(&cfg);
 	snprintf(d->last_reload_error, sizeof(d->last_reload_error), "%s", err);
-	fprintf(stderr, "traceed: reload failed, still running the previous %zu rules: %s\n",
-		te_ruleset_count(old), err);
+	log_error("reload failed, still running the previous %zu rules: %s", te_ruleset_count(old),
+		  err);
 	if (d->service)
-		te_journal_reload(false, te_ruleset_count(old), err);
+		te_journal_reload(d->journal, false, te_ruleset_count(old), err);
 	return r;
 }
 
@@ -397,9 +372,8 @@ int te_daemon_set_rule_enabled(struct te_daemon *d, const char *id, bool enabled
 	consume(d);
 	te_ruleset_set_enabled(d->rs, id, enabled);
 	follow_rules(d);
-	fprintf(stderr, "traceed: rule %s %s: %zu of %zu rules enabled\n", id,
-		enabled ? "enabled" : "disabled", te_ruleset_enabled_count(d->rs),
-		te_ruleset_count(d->rs));
+	log_notice("rule %s %s: %zu of %zu rules enabled", id, enabled ? "enabled" : "disabled",
+		   te_ruleset_enabled_count(d->rs), te_ruleset_count(d->rs));
 	te_bus_rules_changed(d->bus);
 	return 0;
 }
@@ -433,7 +407,7 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *c
 		return 0;
 	if (d->service)
 		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-			   (unsigned long long)(monotonic_ns() / 1000u));
+			   (unsigned long long)te_now_usec(CLOCK_MONOTONIC));
 	te_daemon_reload(d, err, sizeof(err));
 	if (d->service)
 		sd_notify(0, "READY=1");
@@ -454,16 +428,15 @@ static void announce(struct te_daemon *d)
 		nselected++;
 		if (te_daemon_event_unavailable(d, id, &why)) {
 			nmissing++;
-			fprintf(stderr, "traceed: event %s unavailable: %s\n", te_event_by_id(id)->name,
-				why);
+			log_warning("event %s unavailable: %s", te_event_by_id(id)->name, why);
 		}
 	}
 	if (d->rs)
-		fprintf(stderr, "traceed: %zu of %zu rules enabled\n", te_ruleset_enabled_count(d->rs),
-			te_ruleset_count(d->rs));
-	fprintf(stderr, "traceed: ready: tracing %u of %u selected events (%u programs attached)\n",
-		nselected - nmissing, nselected, d->loader.nlinks);
-	d->started_at_usec = d->last_reload_usec = realtime_usec();
+		log_info("%zu of %zu rules enabled", te_ruleset_enabled_count(d->rs),
+			 te_ruleset_count(d->rs));
+	log_notice("ready: tracing %u of %u selected events (%u programs attached)",
+		   nselected - nmissing, nselected, d->loader.nlinks);
+	d->started_at_usec = d->last_reload_usec = te_now_usec(CLOCK_REALTIME);
 	if (d->service)
 		/* Only now: BPF is attached and the rules are loaded. */
 		sd_notifyf(0, "READY=1\nSTATUS=tracing %u events, %zu rules enabled",
@@ -479,16 +452,18 @@ static void announce(struct te_daemon *d)
 /* The closing line: what was seen, lost, printed and detected. */
 static void summarize(struct te_daemon *d)
 {
-	fprintf(stderr, "traceed: %llu events seen, %llu lost", (unsigned long long)d->seen,
-		(unsigned long long)te_daemon_events_lost(d));
+	char malformed[48] = "", detections[96] = "";
+
 	if (d->malformed)
-		fprintf(stderr, ", %llu malformed", (unsigned long long)d->malformed);
-	fprintf(stderr, " (%llu printed", (unsigned long long)d->printed);
+		snprintf(malformed, sizeof(malformed), ", %llu malformed",
+			 (unsigned long long)d->malformed);
 	if (d->engine)
-		fprintf(stderr, ", %llu detections, %llu repeats suppressed",
-			(unsigned long long)te_engine_emitted(d->engine),
-			(unsigned long long)te_engine_suppressed(d->engine));
-	fprintf(stderr, ")\n");
+		snprintf(detections, sizeof(detections), ", %llu detections, %llu repeats suppressed",
+			 (unsigned long long)te_engine_emitted(d->engine),
+			 (unsigned long long)te_engine_suppressed(d->engine));
+	log_info("%llu events seen, %llu lost%s (%llu printed%s)", (unsigned long long)d->seen,
+		 (unsigned long long)te_daemon_events_lost(d), malformed,
+		 (unsigned long long)d->printed, detections);
 }
 
 static int add_sources(struct te_daemon *d)
@@ -533,14 +508,15 @@ static int add_sources(struct te_daemon *d)
 static int load_initial(struct te_daemon *d)
 {
 	char err[512];
+	int r;
 
 	if (d->service) {
-		if (load_config(d->cli, &d->cfg, err, sizeof(err)) < 0) {
-			fprintf(stderr, "traceed: %s\n", err);
-			return -EINVAL;
+		r = load_config(d->cli, &d->cfg, err, sizeof(err));
+		if (r < 0) {
+			log_error("%s", err);
+			return r;
 		}
 		settings_from(&d->set, d->cli, &d->cfg);
-		te_journal_set_rate_limit(d->set.journal_rate_limit);
 	} else {
 		settings_from(&d->set, d->cli, NULL);
 	}
@@ -589,10 +565,8 @@ static int start(struct te_daemon *d)
 		char err[512];
 
 		r = te_detection_out_open(d, err, sizeof(err));
-		if (r < 0) {
-			fprintf(stderr, "traceed: %s\n", err);
-			return r;
-		}
+		if (r < 0)
+			return log_error_errno(r, "%s", err);
 	}
 
 	compute_wanted(d->cli, d->rs, wanted, d->reported);
@@ -608,10 +582,8 @@ static int start(struct te_daemon *d)
 	/* Seed after attaching: a process born in between is seen either way. */
 	te_proctree_seed(d->pt, "/proc");
 	r = add_sources(d);
-	if (r < 0) {
-		fprintf(stderr, "traceed: event loop setup failed: %s\n", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return log_error_errno(r, "event loop setup failed: %m");
 	/* The bus last: its methods may be called as soon as the name is ours. */
 	if (d->service)
 		d->bus = te_bus_open(d);
@@ -625,7 +597,7 @@ static void stop(struct te_daemon *d)
 		sd_notify(0, "STOPPING=1");
 	if (d->loader.rb) {
 		/* Drain what the kernel already queued before reporting. */
-		d->boot_to_wall_ns = boot_to_wall();
+		d->boot_to_wall_ns = te_boot_to_wall_ns();
 		te_loader_consume(&d->loader);
 		fflush(stdout);
 		summarize(d);
@@ -657,7 +629,7 @@ int te_daemon_run(const struct te_cli *cli)
 	}
 	r = sd_event_loop(d.event);
 	if (r < 0 && d.exit_status == 0) {
-		fprintf(stderr, "traceed: event loop failed: %s\n", strerror(-r));
+		log_error_errno(r, "event loop failed: %m");
 		d.exit_status = 1;
 	}
 	stop(&d);

@@ -32,6 +32,7 @@
 
 struct te_bus;
 struct te_event_socket;
+struct te_journal;
 struct te_webhooks;
 
 /* What a reload may change, from the command line and the configuration
@@ -67,6 +68,8 @@ struct te_daemon {
 	char hostname[256];
 	int64_t boot_to_wall_ns;
 
+	/* --service: the outputs (fanout.c makes and frees them) */
+	struct te_journal *journal;
 	struct te_history *history;
 	struct te_event_socket *evsock;
 	struct te_webhooks *webhooks;

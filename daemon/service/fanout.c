@@ -11,6 +11,7 @@
 #include "event_socket.h"
 #include "history.h"
 #include "journal.h"
+#include "log.h"
 #include "webhook.h"
 
 #define SPOOL_SUBDIR "spool"
@@ -25,7 +26,8 @@ static int open_webhooks(const struct te_config *cfg, const char *hostname,
 		snprintf(err, errlen, "state_dir is too long for the webhook spool");
 		return -ENAMETOOLONG;
 	}
-	return te_webhooks_new(cfg->path, cfg->outputs.webhooks, cfg->outputs.nwebhooks, spool, hostname, out, err, errlen);
+	return te_webhooks_new(cfg->path, cfg->outputs.webhooks, cfg->outputs.nwebhooks, spool,
+			       hostname, out, err, errlen);
 }
 
 int te_detection_out_open(struct te_daemon *d, char *err, size_t errlen)
@@ -33,6 +35,11 @@ int te_detection_out_open(struct te_daemon *d, char *err, size_t errlen)
 	char why[512];
 	int r;
 
+	r = te_journal_new(d->set.journal_rate_limit, &d->journal);
+	if (r < 0) {
+		snprintf(err, errlen, "out of memory for the journal output");
+		return r;
+	}
 	d->history = te_history_new(d->cfg.history_size);
 	if (!d->history) {
 		snprintf(err, errlen, "out of memory for a history of %u detections",
@@ -50,7 +57,7 @@ int te_detection_out_open(struct te_daemon *d, char *err, size_t errlen)
 	 */
 	if (te_event_socket_open(d->event, d->cfg.outputs.event_socket ? TE_EVENT_SOCKET_PATH : NULL,
 				 &d->evsock, why, sizeof(why)) < 0)
-		fprintf(stderr, "traceed: no event socket: %s\n", why);
+		log_warning("no event socket: %s", why);
 	return 0;
 }
 
@@ -91,6 +98,8 @@ void te_detection_out_close(struct te_daemon *d)
 	d->evsock = NULL;
 	te_history_free(d->history);
 	d->history = NULL;
+	te_journal_free(d->journal);
+	d->journal = NULL;
 }
 
 void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rule_event *re,
@@ -102,8 +111,8 @@ void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rul
 	const char *event = event_json ? event_json : "{}";
 
 	/* journald away (early boot, restart): count, never stop tracing */
-	if (d->cfg.outputs.journal &&
-	    te_journal_detection(rule, re, suppressed, output, event_json, event_len) < 0)
+	if (d->cfg.outputs.journal && te_journal_detection(d->journal, rule, re, suppressed, output,
+							     event_json, event_len) < 0)
 		d->journal_failures++;
 
 	d->detections++;
@@ -142,26 +151,4 @@ void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rul
 			fwrite(d->det.p, 1, d->det.len, stdout);
 		}
 	}
-}
-
-size_t te_detection_out_count(struct te_daemon *d)
-{
-	return te_webhooks_count(d->webhooks);
-}
-
-void te_detection_out_stats(struct te_daemon *d, size_t i, struct te_output_stats *st)
-{
-	struct te_webhook_stats ws;
-
-	te_webhooks_stats(d->webhooks, i, &ws);
-	*st = (struct te_output_stats){
-		.name = ws.name, .kind = ws.kind, .url = ws.url,
-		.queued = ws.queued, .delivered = ws.delivered, .retried = ws.retried,
-		.rejected = ws.rejected, .dropped = ws.dropped,
-	};
-}
-
-unsigned te_detection_out_test(struct te_daemon *d)
-{
-	return te_webhooks_test(d->webhooks);
 }

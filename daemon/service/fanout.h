@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Where a detection goes under --service, in this order:
- *   1. the journal (journal_out.c), when outputs.journal is on;
+ *   1. the journal (journal.c), when outputs.journal is on;
  *   2. the history (ListDetections) and the D-Bus Detection signal, with the
  *      same id — the daemon's detection sequence;
  *   3. the event socket and (outputs.stdout) standard output, as one JSON
@@ -10,6 +10,11 @@
  *      network).
  * The journal comes first because it is the record an administrator looks
  * at; nothing later can delay or lose it.
+ *
+ * The outputs are the daemon's (d->journal, d->history, d->evsock,
+ * d->webhooks); this file makes, replaces and frees them and feeds them.
+ * Their readers (bus.c: the Outputs property, TestOutputs, GetStatus) ask
+ * them directly, not through here.
  */
 #pragma once
 
@@ -26,7 +31,8 @@ struct te_daemon;
 #define TE_DETECTION_OUT_CONFIG_FLAGS TE_CONFIG_ALLOW_WEBHOOKS
 
 /*
- * Create the history, the event socket and the webhook outputs for d->cfg.
+ * Create the journal output, the history, the event socket and the webhook
+ * outputs for d->cfg and d->set.
  * A socket that cannot be opened is reported and left out (the daemon runs
  * on); a webhook configuration that is wrong is an error (@err says why),
  * since the administrator expects alerts to leave the machine.  0 or a
@@ -54,13 +60,3 @@ void te_detection_out(void *ctx, const struct te_rule *rule, const struct te_rul
 		      size_t event_len);
 
 void te_detection_out_close(struct te_daemon *d);
-
-/* The webhook outputs, for the Outputs property and TestOutputs. */
-struct te_output_stats {
-	const char *name, *kind, *url; /* url without user info */
-	uint64_t queued, delivered, retried, rejected, dropped;
-};
-size_t te_detection_out_count(struct te_daemon *d);
-void te_detection_out_stats(struct te_daemon *d, size_t i, struct te_output_stats *st);
-/* Queue a test detection to every webhook output; returns how many. */
-unsigned te_detection_out_test(struct te_daemon *d);

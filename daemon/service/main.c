@@ -4,53 +4,55 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "cli.h"
 #include "engine.h"
 #include "event.h"
 #include "daemon.h"
 #include "loader.h"
+#include "log.h"
 #include "probe.h"
 #include "replay.h"
 #include "rule_paths.h"
 #include "rule_set.h"
 
+DEFINE_POINTER_CLEANUP(struct te_ruleset *, te_ruleset_free)
+DEFINE_POINTER_CLEANUP(struct te_engine *, te_engine_free)
+
 static int run_replay(const struct te_cli *cli)
 {
-	struct te_ruleset *rs = te_rules_load(cli->rule_paths, cli->nrule_paths);
+	_cleanup_(te_ruleset_freep) struct te_ruleset *rs =
+		te_rules_load(cli->rule_paths, cli->nrule_paths);
+	_cleanup_(te_engine_freep) struct te_engine *e = NULL;
 	struct te_engine_opts eo = {
 		.json = cli->output == TE_OUT_JSON,
 		.dedup_window_ns = (uint64_t)cli->dedup_window_ms * 1000000u,
 		.out = stdout,
 	};
-	struct te_engine *e;
 	char hostname[256] = "";
 	int ret;
 
 	if (!rs)
 		return 1;
 	e = te_engine_new(rs, &eo);
-	if (!e) {
-		te_ruleset_free(rs);
+	if (!e)
 		return 1;
-	}
 	gethostname(hostname, sizeof(hostname) - 1);
 	ret = te_replay_file(cli->replay_path, e, hostname);
-	fprintf(stderr, "traceed: replay: %llu detections, %llu repeats suppressed\n",
-		(unsigned long long)te_engine_emitted(e), (unsigned long long)te_engine_suppressed(e));
-	te_engine_free(e);
-	te_ruleset_free(rs);
+	log_info("replay: %llu detections, %llu repeats suppressed",
+		 (unsigned long long)te_engine_emitted(e), (unsigned long long)te_engine_suppressed(e));
 	return ret;
 }
 
 static int run_validate(const struct te_cli *cli)
 {
-	struct te_ruleset *rs = te_rules_load(cli->rule_paths, cli->nrule_paths);
+	_cleanup_(te_ruleset_freep) struct te_ruleset *rs =
+		te_rules_load(cli->rule_paths, cli->nrule_paths);
 
 	if (!rs)
 		return 1;
 	printf("traceed: %zu rules valid (%zu enabled)\n", te_ruleset_count(rs),
 	       te_ruleset_enabled_count(rs));
-	te_ruleset_free(rs);
 	return 0;
 }
 
@@ -74,8 +76,12 @@ int main(int argc, char **argv)
 {
 	struct te_cli cli;
 	struct te_features f;
-	int ret = te_cli_parse(&cli, argc, argv, stderr);
+	int ret;
 
+	/* before anything can log: the journal's "<N>" form, TRACEED_LOG_LEVEL */
+	log_open();
+	/* usage errors are for the person typing: plain "traceed: " lines */
+	ret = te_cli_parse(&cli, argc, argv, stderr);
 	if (ret)
 		return ret;
 	switch (cli.mode) {
@@ -90,7 +96,7 @@ int main(int argc, char **argv)
 		return 0;
 	case TE_MODE_PROBE:
 		if (te_loader_probe(cli.btf_path, &f) < 0) {
-			fprintf(stderr, "traceed: cannot open the BPF object\n");
+			log_error("cannot open the BPF object");
 			return 1;
 		}
 		te_probe_print(stdout, &f);
@@ -105,7 +111,7 @@ int main(int argc, char **argv)
 
 		/* Say what is missing before anything else can fail. */
 		if (!te_have_bpf_privileges(why, sizeof(why))) {
-			fprintf(stderr, "traceed: %s\n", why);
+			log_error("%s", why);
 			return 1;
 		}
 		return te_daemon_run(&cli);

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
+#include "log.h"
+
 /* polkit's CheckAuthorization flag: may ask the user (a password dialog
  * or agent) when the caller set ALLOW_INTERACTIVE_AUTHORIZATION. */
 #define POLKIT_ALLOW_USER_INTERACTION 1u
@@ -26,6 +29,12 @@ static void req_free(void *p)
 
 	sd_bus_message_unref(req->call);
 	free(req);
+}
+
+static void req_freep(struct auth_req **req)
+{
+	if (*req)
+		req_free(*req);
 }
 
 /* Reply @name with "@why (polkit action ACTION)". */
@@ -58,8 +67,8 @@ static int on_check(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
 	if (sd_bus_message_is_method_error(reply, NULL)) {
 		const sd_bus_error *e = sd_bus_message_get_error(reply);
 
-		fprintf(stderr, "traceed: polkit did not answer (%s: %s); refusing %s\n",
-			e->name, e->message ? e->message : "", req->action);
+		log_warning("polkit did not answer (%s: %s); refusing %s", e->name,
+			    e->message ? e->message : "", req->action);
 		deny(req, SD_BUS_ERROR_ACCESS_DENIED,
 		     "not authorized: polkit is not available; only root may do this");
 		return 0;
@@ -83,7 +92,7 @@ static int on_check(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
 
 static int check_polkit(sd_bus *bus, struct auth_req *req)
 {
-	sd_bus_message *m = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 	const char *sender = sd_bus_message_get_sender(req->call);
 	unsigned flags = sd_bus_message_get_allow_interactive_authorization(req->call) > 0
 				 ? POLKIT_ALLOW_USER_INTERACTION
@@ -98,7 +107,6 @@ static int check_polkit(sd_bus *bus, struct auth_req *req)
 					  sender, req->action, 0, flags, "");
 	if (r >= 0)
 		r = call_async(bus, req, on_check, m, POLKIT_TIMEOUT_USEC);
-	sd_bus_message_unref(m);
 	return r;
 }
 
@@ -139,8 +147,8 @@ int te_polkit_authorize(sd_bus_message *call, const char *action, te_polkit_done
 {
 	sd_bus *bus = sd_bus_message_get_bus(call);
 	const char *sender = sd_bus_message_get_sender(call);
-	sd_bus_message *m = NULL;
-	struct auth_req *req;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_(req_freep) struct auth_req *req = NULL;
 	int r;
 
 	if (!sender)
@@ -160,10 +168,8 @@ int te_polkit_authorize(sd_bus_message *call, const char *action, te_polkit_done
 		r = sd_bus_message_append(m, "s", sender);
 	if (r >= 0)
 		r = call_async(bus, req, on_uid, m, 0);
-	sd_bus_message_unref(m);
-	if (r < 0) {
-		req_free(req);
+	if (r < 0)
 		return r;
-	}
+	req = NULL; /* the call's slot owns it now */
 	return 1;
 }

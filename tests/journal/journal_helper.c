@@ -53,6 +53,7 @@ static const char EVENT_JSON[] =
  * "FIELD=value" strings, a newline would end the value. */
 static const char CMDLINE[] = "rt_trigger traceme\nTRACEED_RULE_ID=FORGED\nPRIORITY=0";
 
+static struct te_journal *journal;
 static struct te_ruleset *rs;
 static struct te_rule_event re;
 static struct te_rule_arena arena;
@@ -75,6 +76,10 @@ static void setup(const char *rules_path)
 	}
 	/* replay takes the command line from the process tree; set it here */
 	re.cmdline = CMDLINE;
+	if (te_journal_new(TE_JOURNAL_DEFAULT_MAX_PER_SEC, &journal) < 0) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
 	/* obj is kept: re's strings may point into it */
 }
 
@@ -209,7 +214,7 @@ static int case_detection(void)
 	size_t n;
 	int ret;
 
-	ret = te_journal_detection(r, &re, 3, NULL, EVENT_JSON, strlen(EVENT_JSON));
+	ret = te_journal_detection(journal, r, &re, 3, NULL, EVENT_JSON, strlen(EVENT_JSON));
 	CHECK(ret == 0, "te_journal_detection: %s", strerror(-ret));
 
 	n = read_entries("TRACEED_RULE_ID=TEST-1", 1, g, 4);
@@ -247,7 +252,7 @@ static int case_detection(void)
 	/* optional fields are left out when unknown: host process, no MITRE */
 	re.container_id = "";
 	re.exe = "";
-	ret = te_journal_detection(rule("TEST-3"), &re, 0, NULL, NULL, 0);
+	ret = te_journal_detection(journal, rule("TEST-3"), &re, 0, NULL, NULL, 0);
 	CHECK(ret == 0, "te_journal_detection: %s", strerror(-ret));
 	n = read_entries("TRACEED_RULE_ID=TEST-3", 1, g + 1, 3);
 	CHECK(n == 1, "%zu entries for TEST-3, want 1", n);
@@ -278,11 +283,11 @@ static int case_flood(void)
 
 	for (unsigned i = 0; i < 1000; i++) {
 		re.pid = 10000 + i;
-		ret |= te_journal_detection(a, &re, 1, NULL, EVENT_JSON, strlen(EVENT_JSON));
+		ret |= te_journal_detection(journal, a, &re, 1, NULL, EVENT_JSON, strlen(EVENT_JSON));
 	}
 	for (unsigned i = 0; i < 50; i++) {
 		re.pid = 20000 + i;
-		ret |= te_journal_detection(b, &re, 0, NULL, NULL, 0);
+		ret |= te_journal_detection(journal, b, &re, 0, NULL, NULL, 0);
 	}
 	took = mono_ns() - start;
 	CHECK(ret == 0, "a detection failed");
@@ -293,13 +298,13 @@ static int case_flood(void)
 		return 1;
 	}
 	/* nothing is summarised before the second is over */
-	CHECK(te_journal_tick(mono_ns()) == 0, "tick failed");
+	CHECK(te_journal_tick(journal, mono_ns()) == 0, "tick failed");
 	n = read_entries("MESSAGE_ID=" TE_JOURNAL_ID_DETECTION, 100, g, MAX_ENTRIES);
 	CHECK(n == 100, "%zu entries during the flood, want 100", n);
 
 	struct timespec ts = { 1, 100000000 };
 	nanosleep(&ts, NULL);
-	CHECK(te_journal_tick(mono_ns()) == 0, "tick failed");
+	CHECK(te_journal_tick(journal, mono_ns()) == 0, "tick failed");
 
 	n = read_entries("MESSAGE_ID=" TE_JOURNAL_ID_DETECTION, 102, g, MAX_ENTRIES);
 	CHECK(n == 102, "%zu entries after the flood, want 100 + 2 summaries", n);
@@ -336,8 +341,8 @@ static int case_flood(void)
 
 	/* a new window: written again, and a second tick adds nothing */
 	re.pid = 30000;
-	CHECK(te_journal_detection(a, &re, 0, NULL, NULL, 0) == 0, "detection after flood");
-	CHECK(te_journal_tick(mono_ns() + 2000000000ULL) == 0, "tick failed");
+	CHECK(te_journal_detection(journal, a, &re, 0, NULL, NULL, 0) == 0, "detection after flood");
+	CHECK(te_journal_tick(journal, mono_ns() + 2000000000ULL) == 0, "tick failed");
 	n = read_entries("MESSAGE_ID=" TE_JOURNAL_ID_DETECTION, 103, g, MAX_ENTRIES);
 	CHECK(n == 103, "%zu entries after a new window, want 103", n);
 	return failures ? 1 : 0;
@@ -347,7 +352,7 @@ static int case_lost(void)
 {
 	static struct got g[4];
 	size_t n;
-	int ret = te_journal_events_lost(5, 42);
+	int ret = te_journal_events_lost(journal, 5, 42);
 
 	CHECK(ret == 0, "te_journal_events_lost: %s", strerror(-ret));
 	n = read_entries("MESSAGE_ID=" TE_JOURNAL_ID_EVENTS_LOST, 1, g, 4);
@@ -371,9 +376,9 @@ static int case_reload(void)
 	size_t n;
 	int ret;
 
-	ret = te_journal_reload(true, 36, NULL);
+	ret = te_journal_reload(journal, true, 36, NULL);
 	CHECK(ret == 0, "te_journal_reload: %s", strerror(-ret));
-	ret = te_journal_reload(false, 36, error);
+	ret = te_journal_reload(journal, false, 36, error);
 	CHECK(ret == 0, "te_journal_reload: %s", strerror(-ret));
 
 	n = read_entries("MESSAGE_ID=" TE_JOURNAL_ID_RULES_RELOADED, 1, g, 4);
@@ -418,7 +423,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unknown case %s\n", argv[2]);
 		return 2;
 	}
-	te_journal_close();
+	te_journal_free(journal);
 	te_ruleset_free(rs);
 	te_rule_arena_free(&arena);
 	return ret;

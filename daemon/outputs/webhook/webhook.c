@@ -31,10 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "detection.h"
+#include "log.h"
 #include "webhook_internal.h"
 
 /* fdatasync new spool data at most this long after it was appended. */
@@ -45,10 +46,9 @@
 /* First retry after about this long, doubling up to max_backoff. */
 #define BACKOFF_BASE_MS 500u
 /* Log intervals: a failing endpoint, rejections, drops and spool errors. */
-#define LOG_FAIL_NS (30 * NS_PER_SEC)
-#define LOG_OTHER_NS (10 * NS_PER_SEC)
+#define LOG_FAIL_NS (30 * NSEC_PER_SEC)
+#define LOG_OTHER_NS (10 * NSEC_PER_SEC)
 
-#define NS_PER_SEC 1000000000ull
 #define NO_ID UINT64_MAX
 
 struct mem_ent {
@@ -82,6 +82,7 @@ struct output {
 	uint64_t rep_dropped, rep_spool_err;
 	int rep_spool_errno;
 	char rep_note[1024];
+	int rep_note_level;     /* LOG_WARNING, LOG_INFO */
 
 	/* ---- worker only ---- */
 	struct te_http *http;
@@ -107,14 +108,13 @@ struct te_webhooks {
 
 static uint64_t now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+	return te_now_ns(CLOCK_MONOTONIC);
 }
 
-__attribute__((format(printf, 2, 3)))
-static void logf_(const struct output *o, const char *fmt, ...)
+/* "webhook NAME: ..." at @level; one write per line (log.h): the workers
+ * and the event loop log concurrently. */
+__attribute__((format(printf, 3, 4)))
+static void logf_(const struct output *o, int level, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -122,8 +122,7 @@ static void logf_(const struct output *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* one write per line: other threads log too */
-	fprintf(stderr, "traceed: webhook %s: %s\n", o->o->name, msg);
+	log_full(level, "webhook %s: %s", o->o->name, msg);
 }
 
 /* ---- the memory queue (under mu) ---------------------------------------- */
@@ -277,17 +276,21 @@ static void load_spool(struct output *o)
 		snprintf(o->rep_note, sizeof(o->rep_note),
 			 "cannot read the spool %s: %s; detections are kept in memory only",
 			 o->spool_path, strerror(-r));
+		o->rep_note_level = LOG_ERR;
 		o->spool_ok = false;
 		o->loaded = true;
 		pthread_mutex_unlock(&o->mu);
 		return;
 	}
-	if (note[0])
+	if (note[0]) {
 		snprintf(o->rep_note, sizeof(o->rep_note), "spool %s: %s", o->spool_path, note);
-	else if (dpending)
+		o->rep_note_level = LOG_WARNING;
+	} else if (dpending) {
 		snprintf(o->rep_note, sizeof(o->rep_note),
 			 "%" PRIu64 " undelivered detections in the spool, sending them first",
 			 dpending);
+		o->rep_note_level = LOG_INFO;
+	}
 	/* renumber the memory entries after the spool's */
 	for (size_t i = 0; i < o->mem_n; i++)
 		o->mem[(o->mem_start + i) % MEM_MAX_ENTRIES].id += dnext;
@@ -322,7 +325,7 @@ static uint64_t rng_next(struct output *o)
  * so a fleet of daemons does not retry in lockstep after an outage. */
 static uint64_t backoff_ns(struct output *o, uint64_t retry_after_s)
 {
-	uint64_t max = (uint64_t)o->o->max_backoff_s * NS_PER_SEC;
+	uint64_t max = (uint64_t)o->o->max_backoff_s * NSEC_PER_SEC;
 	uint64_t step = (uint64_t)BACKOFF_BASE_MS * 1000000ull;
 	uint64_t d;
 
@@ -332,7 +335,7 @@ static uint64_t backoff_ns(struct output *o, uint64_t retry_after_s)
 		step = max;
 	d = step / 2 + rng_next(o) % (step / 2 + 1);
 	if (retry_after_s) {
-		uint64_t ra = retry_after_s * NS_PER_SEC;
+		uint64_t ra = retry_after_s * NSEC_PER_SEC;
 
 		if (ra > max)
 			ra = max;
@@ -349,10 +352,11 @@ static void report(struct output *o, uint64_t now, bool force)
 {
 	uint64_t dropped = 0, total = 0, spool_err = 0;
 	char note[sizeof(o->rep_note)];
-	int err = 0;
+	int err = 0, note_level;
 
 	pthread_mutex_lock(&o->mu);
 	memcpy(note, o->rep_note, sizeof(note));
+	note_level = o->rep_note_level;
 	o->rep_note[0] = '\0';
 	if (o->rep_dropped && (force || now >= o->drop_log_at)) {
 		dropped = o->rep_dropped;
@@ -368,14 +372,14 @@ static void report(struct output *o, uint64_t now, bool force)
 	}
 	pthread_mutex_unlock(&o->mu);
 	if (note[0])
-		logf_(o, "%s", note);
+		logf_(o, note_level, "%s", note);
 	if (dropped)
-		logf_(o,
+		logf_(o, LOG_ERR,
 		      "spool full (spool_max_mib %u): dropped the %" PRIu64
 		      " oldest undelivered detections (%" PRIu64 " in total)",
 		      o->o->spool_max_mib, dropped, total);
 	if (spool_err)
-		logf_(o,
+		logf_(o, LOG_ERR,
 		      "cannot write the spool %s (%s): %" PRIu64
 		      " detections kept in memory only, lost if traceed stops before they are "
 		      "delivered",
@@ -401,7 +405,7 @@ static void sync_spool(struct output *o, uint64_t now)
 	o->last_sync = now;
 	r = te_spool_sync_run(o->spool, from, to);
 	if (r < 0)
-		logf_(o, "cannot sync the spool %s: %s", o->spool_path, strerror(-r));
+		logf_(o, LOG_WARNING, "cannot sync the spool %s: %s", o->spool_path, strerror(-r));
 }
 
 /* The next time the worker must wake up without being signalled. */
@@ -431,8 +435,8 @@ static void wait_until(struct output *o, uint64_t t)
 		pthread_cond_wait(&o->cond, &o->mu);
 		return;
 	}
-	ts.tv_sec = (time_t)(t / NS_PER_SEC);
-	ts.tv_nsec = (long)(t % NS_PER_SEC);
+	ts.tv_sec = (time_t)(t / NSEC_PER_SEC);
+	ts.tv_nsec = (long)(t % NSEC_PER_SEC);
 	pthread_cond_timedwait(&o->cond, &o->mu, &ts);
 }
 
@@ -468,10 +472,11 @@ static void handle_result(struct output *o, uint64_t id, const struct te_http_re
 			o->fail_since = now;
 			o->fail_held = 0;
 			o->fail_log_at = now + LOG_FAIL_NS;
-			logf_(o, "delivery to %s failed: %s; retrying with backoff (%" PRIu64 " queued)",
+			logf_(o, LOG_WARNING,
+			      "delivery to %s failed: %s; retrying with backoff (%" PRIu64 " queued)",
 			      o->o->url_public, res->why, queued);
 		} else if (now >= o->fail_log_at) {
-			logf_(o,
+			logf_(o, LOG_WARNING,
 			      "delivery to %s still failing: %s; %" PRIu64
 			      " more failed attempts, %" PRIu64 " queued",
 			      o->o->url_public, res->why, o->fail_held + 1, queued);
@@ -485,8 +490,9 @@ static void handle_result(struct output *o, uint64_t id, const struct te_http_re
 	if (res->what == TE_HTTP_ABORTED)
 		return;
 	if (was_failing) {
-		logf_(o, "delivering to %s again after %u failed attempts over %" PRIu64 " s",
-		      o->o->url_public, o->attempts, (uint64_t)((now - o->fail_since) / NS_PER_SEC));
+		logf_(o, LOG_NOTICE,
+		      "delivering to %s again after %u failed attempts over %" PRIu64 " s",
+		      o->o->url_public, o->attempts, (uint64_t)((now - o->fail_since) / NSEC_PER_SEC));
 		o->fail_since = 0;
 	}
 	o->attempts = 0;
@@ -494,11 +500,12 @@ static void handle_result(struct output *o, uint64_t id, const struct te_http_re
 	if (res->what == TE_HTTP_REJECTED) {
 		if (now >= o->reject_log_at) {
 			if (o->reject_held)
-				logf_(o, "%s rejected a detection, not retried: %s (and %" PRIu64
-					 " more not logged)",
+				logf_(o, LOG_ERR,
+				      "%s rejected a detection, not retried: %s (and %" PRIu64
+				      " more not logged)",
 				      o->o->url_public, res->why, o->reject_held);
 			else
-				logf_(o, "%s rejected a detection, not retried: %s",
+				logf_(o, LOG_ERR, "%s rejected a detection, not retried: %s",
 				      o->o->url_public, res->why);
 			o->reject_held = 0;
 			o->reject_log_at = now + LOG_OTHER_NS;
@@ -515,7 +522,7 @@ static void *worker(void *arg)
 
 	r = te_http_new(o->o, &o->http);
 	if (r < 0)
-		logf_(o, "cannot set up libcurl: %s; nothing will be sent", strerror(-r));
+		logf_(o, LOG_ERR, "cannot set up libcurl: %s; nothing will be sent", strerror(-r));
 
 	for (;;) {
 		struct te_http_result res;
@@ -542,6 +549,7 @@ static void *worker(void *arg)
 					 "cannot lock the spool %s: %s; detections are kept in memory "
 					 "only",
 					 o->spool_path, strerror(-r));
+				o->rep_note_level = LOG_ERR;
 				o->loaded = true;
 				o->spool_ok = false;
 				pthread_mutex_unlock(&o->mu);
@@ -569,6 +577,7 @@ static void *worker(void *arg)
 					snprintf(o->rep_note, sizeof(o->rep_note),
 						 "cannot read detection %" PRIu64 " from the spool %s: %s",
 						 id, o->spool_path, strerror(-r));
+					o->rep_note_level = LOG_ERR;
 					o->dropped++;
 					o->rep_dropped++;
 					o->head++;
@@ -634,7 +643,8 @@ static void output_close(struct output *o)
 	}
 	report(o, now_ns(), true);
 	if (lost)
-		logf_(o, "%" PRIu64 " undelivered detections could not be written to the spool %s "
+		logf_(o, LOG_ERR,
+		      "%" PRIu64 " undelivered detections could not be written to the spool %s "
 			 "and are lost",
 		      lost, o->spool_path);
 }
@@ -899,12 +909,9 @@ void te_webhooks_submit(struct te_webhooks *w, const struct te_rule *rule,
 
 unsigned te_webhooks_test(struct te_webhooks *w)
 {
-	struct timespec ts;
-
 	if (!w || !w->test_ok)
 		return 0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	w->test.re.time_ns = (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+	w->test.re.time_ns = te_now_ns(CLOCK_REALTIME);
 	submit(w, &w->test.rule, &w->test.re, 0, NULL, NULL, 0, true);
 	return (unsigned)w->n;
 }

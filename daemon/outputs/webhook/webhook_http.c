@@ -21,6 +21,8 @@
 
 #include <curl/curl.h>
 
+#include "cleanup.h"
+
 #ifndef TRACEED_VERSION
 #define TRACEED_VERSION "0"
 #endif
@@ -134,9 +136,11 @@ static int curl_setup(struct te_http *h, const struct te_webhook_opts *op)
 	return 0;
 }
 
+DEFINE_POINTER_CLEANUP(struct te_http *, te_http_free)
+
 int te_http_new(const struct te_webhook_opts *op, struct te_http **out)
 {
-	struct te_http *h = calloc(1, sizeof(*h));
+	_cleanup_(te_http_freep) struct te_http *h = calloc(1, sizeof(*h));
 	int r;
 
 	*out = NULL;
@@ -144,11 +148,9 @@ int te_http_new(const struct te_webhook_opts *op, struct te_http **out)
 		return -ENOMEM;
 	sb_init(&h->resp);
 	r = curl_setup(h, op);
-	if (r < 0) {
-		te_http_free(h);
+	if (r < 0)
 		return r;
-	}
-	*out = h;
+	*out = TAKE_PTR(h);
 	return 0;
 }
 
