@@ -17,6 +17,7 @@
  * Numbers stay numbers; evt.time is left out on purpose (a nanosecond
  * count does not survive falcosidekick's float64 decoding; "time" has it).
  */
+#include "clock.h"
 #include "webhook_internal.h"
 
 #include <errno.h>
@@ -224,7 +225,6 @@ int te_webhook_test_detection_init(struct te_webhook_test_detection *t, const ch
 {
 	static const struct te_src_loc loc = { .file = "<test detection>", .line = 1, .col = 1 };
 	struct te_rl_error err;
-	struct timespec ts;
 
 	memset(t, 0, sizeof(*t));
 	t->rule.tpl = te_tpl_compile("This is a test from traceed", &loc, &err);
@@ -240,9 +240,8 @@ int te_webhook_test_detection_init(struct te_webhook_test_detection *t, const ch
 	t->rule.ntags = 1;
 	t->rule.enabled = true;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(t->comm, sizeof(t->comm), "traceed");
-	t->re.time_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	t->re.time_ns = te_now_ns(CLOCK_REALTIME);
 	t->re.pid = t->re.tid = (uint32_t)getpid();
 	t->re.ppid = (uint32_t)getppid();
 	t->re.uid = (uint32_t)getuid();
