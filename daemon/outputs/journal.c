@@ -44,6 +44,10 @@ struct te_journal {
 	unsigned written;        /* detection entries in this window */
 	struct pending *pend;
 	size_t npend, cap;
+	/* rules with an entry written in full in this window (pointers: a
+	 * reload flushes, so they never outlive their rule set) */
+	const struct te_rule **seen;
+	size_t nseen, seen_cap;
 	struct entry e;
 	struct strbuf text;      /* rendered output */
 };
@@ -281,9 +285,29 @@ static int close_window(struct te_journal *j)
 		pending_free(&j->pend[i]);
 	}
 	j->npend = 0;
+	j->nseen = 0;
 	j->window_open = false;
 	j->written = 0;
 	return ret;
+}
+
+/* Has @r had an entry in full in this window?  Marks it as having one. */
+static bool seen_before(struct te_journal *j, const struct te_rule *r)
+{
+	for (size_t i = 0; i < j->nseen; i++)
+		if (j->seen[i] == r)
+			return true;
+	if (j->nseen == j->seen_cap) {
+		size_t cap = j->seen_cap ? 2 * j->seen_cap : 16;
+		const struct te_rule **n = realloc(j->seen, cap * sizeof(*n));
+
+		if (!n)
+			return false; /* written in full: the safe side */
+		j->seen = n;
+		j->seen_cap = cap;
+	}
+	j->seen[j->nseen++] = r;
+	return false;
 }
 
 int te_journal_detection(struct te_journal *j, const struct te_rule *r,
@@ -306,7 +330,13 @@ int te_journal_detection(struct te_journal *j, const struct te_rule *r,
 		j->window_start = now;
 		j->written = 0;
 	}
-	if (j->written >= j->max_per_sec && count_excess(j, r, suppressed) == 0)
+	/*
+	 * Only low and info detections are folded, and never a rule's first in
+	 * the window: a flood of cheap detections must not turn the one that
+	 * matters (or the first of another rule) into a count.
+	 */
+	if (r->severity < TE_SEV_MEDIUM && seen_before(j, r) && j->written >= j->max_per_sec &&
+	    count_excess(j, r, suppressed) == 0)
 		return ret;
 	j->written++;
 	int s = send_detection(j, r, re, suppressed, output, event_json, len);
@@ -375,6 +405,7 @@ void te_journal_free(struct te_journal *j)
 	/* the summaries of a window still open: nothing is lost at exit */
 	close_window(j);
 	free(j->pend);
+	free(j->seen);
 	sb_free(&j->e.sb);
 	sb_free(&j->text);
 	free(j);

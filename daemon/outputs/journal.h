@@ -23,8 +23,11 @@
  * Flood guard.  The engine already folds repeats of one rule by one process
  * (dedup window).  Beyond that, at most `max_per_sec` detection entries are
  * written per one-second window (default TE_JOURNAL_DEFAULT_MAX_PER_SEC;
- * 0 = no limit).  A detection over the cap is not written but counted per
- * rule; when the window ends, one entry per such rule is written:
+ * 0 = no limit), with two exceptions that a flood of cheap detections cannot
+ * use to hide the one that matters: medium, high and critical detections
+ * are always written in full, and so is the first detection of every rule
+ * in the window.  A low or info detection over the cap is not written but
+ * counted per rule; when the window ends, one entry per such rule is written:
  *   MESSAGE=TRC-102 Anti-Debugging detected: 900 more detections like this in the last second
  * with the rule's fields, TRACEED_AGGREGATED=900 (detections folded) and
  * TRACEED_SUPPRESSED (their dedup repeats), so nothing is silently lost and

@@ -269,16 +269,20 @@ static int case_detection(void)
 }
 
 /*
- * 1,000 detections of TEST-2 and 50 of TEST-3 within one second with the
- * default cap of 100/s: exactly 100 entries are written one by one, then
- * when the second ends one "N more" entry per rule with the right counts.
+ * Within one second, with the default cap of 100/s: 1,000 detections of
+ * TEST-2 (low), then 50 of TEST-3 (low), 20 of TEST-4 (medium) and one of
+ * TEST-1 (high), the real detection after the decoy flood.  Written one by
+ * one: the first 100 of TEST-2, the first of TEST-3 (every rule's first in
+ * a window is), all of TEST-4 and TEST-1 (medium and up are never folded);
+ * when the second ends, one "N more" entry for TEST-2 (900) and TEST-3 (49).
  */
 static int case_flood(void)
 {
 	static struct got g[MAX_ENTRIES];
-	struct te_rule *a = rule("TEST-2"), *b = rule("TEST-3");
+	struct te_rule *a = rule("TEST-2"), *b = rule("TEST-3"), *c = rule("TEST-4"),
+		       *h = rule("TEST-1");
 	uint64_t start = mono_ns(), took;
-	size_t n, single = 0, more = 0;
+	size_t n, single = 0, more = 0, per[5] = { 0 };
 	int ret = 0;
 
 	for (unsigned i = 0; i < 1000; i++) {
@@ -289,32 +293,41 @@ static int case_flood(void)
 		re.pid = 20000 + i;
 		ret |= te_journal_detection(journal, b, &re, 0, NULL, NULL, 0);
 	}
+	for (unsigned i = 0; i < 20; i++) {
+		re.pid = 25000 + i;
+		ret |= te_journal_detection(journal, c, &re, 0, NULL, NULL, 0);
+	}
+	re.pid = 29999;
+	ret |= te_journal_detection(journal, h, &re, 0, NULL, EVENT_JSON, strlen(EVENT_JSON));
 	took = mono_ns() - start;
 	CHECK(ret == 0, "a detection failed");
 	/* the window is one second from the first detection: the test means
 	 * nothing if writing took longer */
 	if (took >= 900000000ULL) {
-		fprintf(stderr, "FAIL: 1,050 detections took %" PRIu64 " ms\n", took / 1000000);
+		fprintf(stderr, "FAIL: 1,071 detections took %" PRIu64 " ms\n", took / 1000000);
 		return 1;
 	}
 	/* nothing is summarised before the second is over */
 	CHECK(te_journal_tick(journal, mono_ns()) == 0, "tick failed");
-	n = read_entries("MESSAGE_ID=" TE_JOURNAL_ID_DETECTION, 100, g, MAX_ENTRIES);
-	CHECK(n == 100, "%zu entries during the flood, want 100", n);
+	n = read_entries("MESSAGE_ID=" TE_JOURNAL_ID_DETECTION, 122, g, MAX_ENTRIES);
+	CHECK(n == 122, "%zu entries during the flood, want 100 + 1 + 20 + 1", n);
 
 	struct timespec ts = { 1, 100000000 };
 	nanosleep(&ts, NULL);
 	CHECK(te_journal_tick(journal, mono_ns()) == 0, "tick failed");
 
-	n = read_entries("MESSAGE_ID=" TE_JOURNAL_ID_DETECTION, 102, g, MAX_ENTRIES);
-	CHECK(n == 102, "%zu entries after the flood, want 100 + 2 summaries", n);
+	n = read_entries("MESSAGE_ID=" TE_JOURNAL_ID_DETECTION, 124, g, MAX_ENTRIES);
+	CHECK(n == 124, "%zu entries after the flood, want 122 + 2 summaries", n);
 	for (size_t i = 0; i < n && i < MAX_ENTRIES; i++) {
 		const char *id = got_field(&g[i], "TRACEED_RULE_ID");
 		const char *agg = got_field(&g[i], "TRACEED_AGGREGATED");
 
 		if (!agg) {
 			single++;
-			CHECK(id && !strcmp(id, "TEST-2"), "single entry of %s", id);
+			CHECK(id && !strncmp(id, "TEST-", 5) && id[5] >= '1' && id[5] <= '4' && !id[6],
+			      "single entry of %s", id ? id : "(no rule id)");
+			if (id && !strncmp(id, "TEST-", 5) && id[5] >= '1' && id[5] <= '4')
+				per[id[5] - '0']++;
 			continue;
 		}
 		more++;
@@ -323,28 +336,32 @@ static int case_flood(void)
 						       "like this in the last second");
 			expect_field(&g[i], "TRACEED_AGGREGATED", "900");
 			expect_field(&g[i], "TRACEED_SUPPRESSED", "900");
-			expect_field(&g[i], "PRIORITY", "4");
-			expect_field(&g[i], "TRACEED_SEVERITY", "medium");
+			expect_field(&g[i], "PRIORITY", "5");
+			expect_field(&g[i], "TRACEED_SEVERITY", "low");
 		} else {
 			CHECK(id && !strcmp(id, "TEST-3"), "summary for %s", id);
-			expect_field(&g[i], "MESSAGE", "TEST-3 Test flood B: 50 more detections "
+			expect_field(&g[i], "MESSAGE", "TEST-3 Test flood B: 49 more detections "
 						       "like this in the last second");
-			expect_field(&g[i], "TRACEED_AGGREGATED", "50");
+			expect_field(&g[i], "TRACEED_AGGREGATED", "49");
 			expect_field(&g[i], "TRACEED_SUPPRESSED", "0");
 			expect_field(&g[i], "PRIORITY", "5");
 		}
 		expect_field(&g[i], "SYSLOG_IDENTIFIER", "traceed");
 		expect_field(&g[i], "TRACEED_PID", NULL);
 	}
-	CHECK(single == 100, "%zu single entries, want 100", single);
+	CHECK(single == 122, "%zu single entries, want 122", single);
+	CHECK(per[1] == 1, "%zu entries of TEST-1 (high, after the flood), want 1", per[1]);
+	CHECK(per[2] == 100, "%zu entries of TEST-2, want 100", per[2]);
+	CHECK(per[3] == 1, "%zu entries of TEST-3, want its first", per[3]);
+	CHECK(per[4] == 20, "%zu entries of TEST-4 (medium), want all 20", per[4]);
 	CHECK(more == 2, "%zu summaries, want 2", more);
 
 	/* a new window: written again, and a second tick adds nothing */
 	re.pid = 30000;
 	CHECK(te_journal_detection(journal, a, &re, 0, NULL, NULL, 0) == 0, "detection after flood");
 	CHECK(te_journal_tick(journal, mono_ns() + 2000000000ULL) == 0, "tick failed");
-	n = read_entries("MESSAGE_ID=" TE_JOURNAL_ID_DETECTION, 103, g, MAX_ENTRIES);
-	CHECK(n == 103, "%zu entries after a new window, want 103", n);
+	n = read_entries("MESSAGE_ID=" TE_JOURNAL_ID_DETECTION, 125, g, MAX_ENTRIES);
+	CHECK(n == 125, "%zu entries after a new window, want 125", n);
 	return failures ? 1 : 0;
 }
 
