@@ -231,11 +231,14 @@ static int on_lost_timer(sd_event_source *s, uint64_t usec, void *ctx)
 	return 0;
 }
 
-/* STATUS= for systemctl status, and the journal's flood window. */
+/* STATUS= for systemctl status, the journal's flood window, and the
+ * repeats de-duplication held whose window is over. */
 static int on_duty_timer(sd_event_source *s, uint64_t usec, void *ctx)
 {
 	struct te_daemon *d = ctx;
 
+	if (d->engine)
+		te_engine_flush(d->engine, te_now_ns(CLOCK_REALTIME), false);
 	te_journal_tick(d->journal, te_now_ns(CLOCK_MONOTONIC));
 	sd_notifyf(0, "STATUS=%zu rules enabled, %llu events/s, %llu lost, %llu detections",
 		   d->rs ? te_ruleset_enabled_count(d->rs) : 0,
@@ -599,6 +602,9 @@ static void stop(struct te_daemon *d)
 		/* Drain what the kernel already queued before reporting. */
 		d->boot_to_wall_ns = te_boot_to_wall_ns();
 		te_loader_consume(&d->loader);
+		/* held repeats, while the outputs are still open */
+		if (d->engine)
+			te_engine_flush(d->engine, 0, true);
 		fflush(stdout);
 		summarize(d);
 	}

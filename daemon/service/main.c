@@ -39,6 +39,7 @@ static int run_replay(const struct te_cli *cli)
 		return 1;
 	gethostname(hostname, sizeof(hostname) - 1);
 	ret = te_replay_file(cli->replay_path, e, hostname);
+	te_engine_flush(e, 0, true);  /* the repeats still held */
 	log_info("replay: %llu detections, %llu repeats suppressed",
 		 (unsigned long long)te_engine_emitted(e), (unsigned long long)te_engine_suppressed(e));
 	return ret;
