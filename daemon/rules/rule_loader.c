@@ -16,7 +16,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include <yaml.h>
@@ -58,10 +57,11 @@ void rl_report_loc(struct rl_diag *d, const struct te_src_loc *loc, const char *
 
 void rl_report_err(struct rl_diag *d, const struct te_rl_error *e)
 {
-	/* Formatted here rather than with te_rl_error_format so that every
-	 * line has the same "file:line:col: " shape whoever made the error. */
-	if (d->out)
-		fprintf(d->out, "%s:%u:%u: %s\n", e->file, e->line, e->col, e->msg);
+	/* Every line has the same "file:line:col: " shape whoever made the
+	 * error (the loader, the compiler); a file that cannot be read is at
+	 * 0:0. */
+	te_yaml_errorf(&(struct te_yaml_err){ .file = e->file, .out = d->out }, e->line, e->col,
+		       "%s", e->msg);
 	if (d->count++ == 0 && d->first)
 		*d->first = *e;
 }
@@ -87,7 +87,7 @@ const char *rl_key_name(enum rl_key k)
 /* ---- YAML helpers ------------------------------------------------------ */
 
 struct yctx {
-	const char *file;
+	struct te_yaml_err err; /* the file; messages go to yaml_report() */
 	const char *buf;        /* the whole file, for block scalar positions */
 	size_t len;
 	yaml_document_t *doc;
@@ -95,32 +95,30 @@ struct yctx {
 	unsigned errors;        /* errors in this item (to drop it) */
 };
 
-static struct te_src_loc node_loc(const struct yctx *y, const yaml_node_t *n)
+/* Where y->err's messages go: to the rule set's diagnostics (where no
+ * position is 0:0), one more error in this item. */
+static void yaml_report(void *ctx, const char *file, unsigned line, unsigned col,
+			const char *msg)
 {
-	return (struct te_src_loc){ y->file, te_yaml_line(&n->start_mark),
-				    te_yaml_col(&n->start_mark) };
+	struct yctx *y = ctx;
+
+	rl_report(y->d, file, line == TE_YAML_NOPOS ? 0 : line, col == TE_YAML_NOPOS ? 0 : col,
+		  "%s", msg);
+	y->errors++;
 }
 
-static void err_at(struct yctx *y, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void err_at(struct yctx *y, const yaml_node_t *n, const char *fmt, ...)
+static struct te_src_loc node_loc(const struct yctx *y, const yaml_node_t *n)
 {
-	struct te_src_loc loc = node_loc(y, n);
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	rl_report_loc(y->d, &loc, "%s", msg);
-	y->errors++;
+	return (struct te_src_loc){ y->err.file, te_yaml_line(&n->start_mark),
+				    te_yaml_col(&n->start_mark) };
 }
 
 /* A scalar's text, or an error saying what @what should have been. */
 static const char *want_scalar(struct yctx *y, const yaml_node_t *n, const char *what)
 {
 	if (n->type != YAML_SCALAR_NODE) {
-		err_at(y, n, "%s must be a string, found %s", what, te_yaml_node_kind(n));
+		te_yaml_node_errorf(&y->err, n, "%s must be a string, found %s", what,
+				    te_yaml_node_kind(n));
 		return NULL;
 	}
 	return te_yaml_scalar(n);
@@ -135,28 +133,18 @@ static char *dup_scalar(struct yctx *y, const yaml_node_t *n, const char *what)
 		return NULL;
 	r = strdup(s);
 	if (!r)
-		err_at(y, n, "out of memory");
+		te_yaml_node_errorf(&y->err, n, "out of memory");
 	return r;
 }
 
-static int want_bool(struct yctx *y, const yaml_node_t *n, const char *what, bool *out)
+static int want_bool(struct yctx *y, const yaml_node_t *n, const char *key, bool *out)
 {
-	const char *s = want_scalar(y, n, what);
+	struct te_yaml_val v = te_yaml_node_val(n, key);
 
-	if (!s)
-		return -EINVAL;
-	/* YAML 1.1's yes/no/on/off are left out on purpose: "no" as a value
-	 * is more often a typo'd string than a boolean. */
-	if (!strcasecmp(s, "true")) {
-		*out = true;
-		return 0;
-	}
-	if (!strcasecmp(s, "false")) {
-		*out = false;
-		return 0;
-	}
-	err_at(y, n, "%s must be true or false, found '%s'", what, s);
-	return -EINVAL;
+	/* Unlike traceed.yaml, rule files have always taken "true" in
+	 * quotes as true. */
+	v.quoted = false;
+	return te_yaml_want_bool(&y->err, &v, out);
 }
 
 /* A sequence of scalars -> NULL-terminated-free vector of copies. */
@@ -169,13 +157,14 @@ static int want_str_seq(struct yctx *y, const yaml_node_t *n, const char *what, 
 	char buf[64];
 
 	if (n->type != YAML_SEQUENCE_NODE) {
-		err_at(y, n, "%s must be a sequence, found %s", what, te_yaml_node_kind(n));
+		te_yaml_node_errorf(&y->err, n, "%s must be a sequence, found %s", what,
+				    te_yaml_node_kind(n));
 		return -EINVAL;
 	}
 	cap = te_yaml_seq_len(n);
 	v = calloc(cap ? cap : 1, sizeof(*v));
 	if (!v) {
-		err_at(y, n, "out of memory");
+		te_yaml_node_errorf(&y->err, n, "out of memory");
 		return -ENOMEM;
 	}
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
@@ -359,7 +348,8 @@ static int put_term(struct yctx *y, const char *field, const char *comp, const y
 {
 	if (vn->type == YAML_SEQUENCE_NODE) {
 		if (!comp_takes_list(comp)) {
-			err_at(y, vn, "a list of values needs comp 'in' or 'pmatch', not '%s'", comp);
+			te_yaml_node_errorf(&y->err, vn, "a list of values needs comp 'in' or "
+					    "'pmatch', not '%s'", comp);
 			return -EINVAL;
 		}
 		sb_printf(sb, "%s %s ", field, comp);
@@ -408,7 +398,8 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 
 	ex->loc = node_loc(y, n);
 	if (n->type != YAML_MAPPING_NODE) {
-		err_at(y, n, "an exception must be a mapping, found %s", te_yaml_node_kind(n));
+		te_yaml_node_errorf(&y->err, n, "an exception must be a mapping, found %s",
+				    te_yaml_node_kind(n));
 		return -EINVAL;
 	}
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -427,23 +418,25 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 		else if (!strcmp(ks, "values"))
 			values = v;
 		else {
-			err_at(y, k, "unknown key '%s' in exception", ks);
+			te_yaml_node_errorf(&y->err, k, "unknown key '%s' in exception", ks);
 			return -EINVAL;
 		}
 	}
 	if (!name) {
-		err_at(y, n, "exception has no 'name'");
+		te_yaml_node_errorf(&y->err, n, "exception has no 'name'");
 		return -EINVAL;
 	}
 	ex->name = dup_scalar(y, name, "exception name");
 	if (!ex->name)
 		return -EINVAL;
 	if (!fields) {
-		err_at(y, n, "exception '%s' has no 'fields'", ex->name);
+		te_yaml_node_errorf(&y->err, n, "exception '%s' has no 'fields'", ex->name);
 		return -EINVAL;
 	}
 	if (values && values->type != YAML_SEQUENCE_NODE) {
-		err_at(y, values, "exception values must be a sequence, found %s", te_yaml_node_kind(values));
+		te_yaml_node_errorf(&y->err, values,
+				    "exception values must be a sequence, found %s",
+				    te_yaml_node_kind(values));
 		return -EINVAL;
 	}
 	sb_init(&sb);
@@ -456,12 +449,14 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 			if (!comp)
 				goto out;
 			if (!comp_known(comp)) {
-				err_at(y, comps, "unknown comparison '%s'", comp);
+				te_yaml_node_errorf(&y->err, comps, "unknown comparison '%s'",
+						    comp);
 				goto out;
 			}
 		}
 		if (!te_rl_field_known(te_yaml_scalar(fields))) {
-			err_at(y, fields, "unknown field '%s'", te_yaml_scalar(fields));
+			te_yaml_node_errorf(&y->err, fields, "unknown field '%s'",
+					    te_yaml_scalar(fields));
 			goto out;
 		}
 		if (!values || te_yaml_seq_len(values) == 0) {
@@ -484,7 +479,8 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 	} else if (fields->type == YAML_SEQUENCE_NODE) {
 		nf = te_yaml_seq_len(fields);
 		if (nf == 0) {
-			err_at(y, fields, "exception '%s' has no fields", ex->name);
+			te_yaml_node_errorf(&y->err, fields, "exception '%s' has no fields",
+					    ex->name);
 			goto out;
 		}
 		for (i = 0; i < nf; i++) {
@@ -493,19 +489,22 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 			if (!want_scalar(y, f, "an exception field"))
 				goto out;
 			if (!te_rl_field_known(te_yaml_scalar(f))) {
-				err_at(y, f, "unknown field '%s'", te_yaml_scalar(f));
+				te_yaml_node_errorf(&y->err, f, "unknown field '%s'",
+						    te_yaml_scalar(f));
 				goto out;
 			}
 		}
 		if (comps) {
 			if (comps->type != YAML_SEQUENCE_NODE) {
-				err_at(y, comps, "comps must be a sequence when fields is, found %s",
-				       te_yaml_node_kind(comps));
+				te_yaml_node_errorf(&y->err, comps, "comps must be a sequence "
+						    "when fields is, found %s",
+						    te_yaml_node_kind(comps));
 				goto out;
 			}
 			if (te_yaml_seq_len(comps) != nf) {
-				err_at(y, comps, "exception '%s' has %zu comps for %zu fields", ex->name,
-				       te_yaml_seq_len(comps), nf);
+				te_yaml_node_errorf(&y->err, comps,
+						    "exception '%s' has %zu comps for %zu fields",
+						    ex->name, te_yaml_seq_len(comps), nf);
 				goto out;
 			}
 			for (i = 0; i < nf; i++) {
@@ -514,7 +513,8 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 				if (!want_scalar(y, c, "a comparison"))
 					goto out;
 				if (!comp_known(te_yaml_scalar(c))) {
-					err_at(y, c, "unknown comparison '%s'", te_yaml_scalar(c));
+					te_yaml_node_errorf(&y->err, c, "unknown comparison '%s'",
+							    te_yaml_scalar(c));
 					goto out;
 				}
 			}
@@ -523,13 +523,15 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 			yaml_node_t *row = seq_at(y, values, r);
 
 			if (row->type != YAML_SEQUENCE_NODE) {
-				err_at(y, row, "each exception value must be a sequence of %zu values, found %s",
-				       nf, te_yaml_node_kind(row));
+				te_yaml_node_errorf(&y->err, row, "each exception value must be a "
+						    "sequence of %zu values, found %s", nf,
+						    te_yaml_node_kind(row));
 				goto out;
 			}
 			if (te_yaml_seq_len(row) != nf) {
-				err_at(y, row, "exception '%s' has %zu values for %zu fields", ex->name,
-				       te_yaml_seq_len(row), nf);
+				te_yaml_node_errorf(&y->err, row,
+						    "exception '%s' has %zu values for %zu fields",
+						    ex->name, te_yaml_seq_len(row), nf);
 				goto out;
 			}
 			sb_puts(&sb, r ? " or (" : "(");
@@ -546,18 +548,19 @@ static int parse_exception(struct yctx *y, const yaml_node_t *n, struct rl_excep
 			sb_putc(&sb, ')');
 		}
 	} else {
-		err_at(y, fields, "exception fields must be a string or a sequence, found %s",
-		       te_yaml_node_kind(fields));
+		te_yaml_node_errorf(&y->err, fields,
+				    "exception fields must be a string or a sequence, found %s",
+				    te_yaml_node_kind(fields));
 		goto out;
 	}
 	if (sb.len) {
 		if (sb.oom) {
-			err_at(y, n, "out of memory");
+			te_yaml_node_errorf(&y->err, n, "out of memory");
 			goto out;
 		}
 		ex->text = strdup(sb_str(&sb));
 		if (!ex->text) {
-			err_at(y, n, "out of memory");
+			te_yaml_node_errorf(&y->err, n, "out of memory");
 			goto out;
 		}
 	}
@@ -612,7 +615,7 @@ void rl_items_free(struct rl_items *it)
 struct key_spec {
 	const char *name;
 	int key;                /* enum rl_key, or one of the K_* below */
-	unsigned kinds;         /* 1u << enum rl_kind */
+	unsigned kinds;         /* 1u << enum rl_item_kind */
 };
 enum { K_OVERRIDE = RK__MAX, K_APPEND, K_NAME };
 #define KL (1u << RL_LIST)
@@ -638,7 +641,7 @@ static const struct key_spec key_specs[] = {
 	{ "append", K_APPEND, KR | KM | KL },
 };
 
-static const char *kind_name(enum rl_kind k)
+static const char *kind_name(enum rl_item_kind k)
 {
 	return k == RL_LIST ? "list" : k == RL_MACRO ? "macro" : "rule";
 }
@@ -656,7 +659,8 @@ static int parse_override(struct yctx *y, struct rl_item *it, const yaml_node_t 
 	yaml_node_pair_t *p;
 
 	if (n->type != YAML_MAPPING_NODE) {
-		err_at(y, n, "override must be a mapping, found %s", te_yaml_node_kind(n));
+		te_yaml_node_errorf(&y->err, n, "override must be a mapping, found %s",
+				    te_yaml_node_kind(n));
 		return -EINVAL;
 	}
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -673,12 +677,13 @@ static int parse_override(struct yctx *y, struct rl_item *it, const yaml_node_t 
 			    (key_specs[i].kinds & (1u << it->kind)))
 				ksp = &key_specs[i];
 		if (!ksp) {
-			err_at(y, k, "override of unknown %s key '%s'", kind_name(it->kind), ks);
+			te_yaml_node_errorf(&y->err, k, "override of unknown %s key '%s'",
+					    kind_name(it->kind), ks);
 			return -EINVAL;
 		}
 		if (!((can_append | can_replace) & RK_BIT(ksp->key))) {
 			/* The id is what an override finds its rule by. */
-			err_at(y, k, "'%s' cannot be overridden", ks);
+			te_yaml_node_errorf(&y->err, k, "'%s' cannot be overridden", ks);
 			return -EINVAL;
 		}
 		if (!strcmp(vs, "append") && (can_append & RK_BIT(ksp->key))) {
@@ -686,8 +691,9 @@ static int parse_override(struct yctx *y, struct rl_item *it, const yaml_node_t 
 		} else if (!strcmp(vs, "replace") && (can_replace & RK_BIT(ksp->key))) {
 			it->replace |= RK_BIT(ksp->key);
 		} else {
-			err_at(y, v, "'%s' can be overridden with %s, not '%s'", ks,
-			       can_append & RK_BIT(ksp->key) ? "append or replace" : "replace", vs);
+			te_yaml_node_errorf(&y->err, v, "'%s' can be overridden with %s, not '%s'",
+					    ks, can_append & RK_BIT(ksp->key) ? "append or replace"
+									      : "replace", vs);
 			return -EINVAL;
 		}
 		key_locs[ksp->key] = node_loc(y, k);
@@ -700,7 +706,9 @@ static int parse_mitre(struct yctx *y, struct rl_item *it, const yaml_node_t *n)
 	yaml_node_pair_t *p;
 
 	if (n->type != YAML_MAPPING_NODE) {
-		err_at(y, n, "mitre must be a mapping {technique, tactic}, found %s", te_yaml_node_kind(n));
+		te_yaml_node_errorf(&y->err, n,
+				    "mitre must be a mapping {technique, tactic}, found %s",
+				    te_yaml_node_kind(n));
 		return -EINVAL;
 	}
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -716,7 +724,8 @@ static int parse_mitre(struct yctx *y, struct rl_item *it, const yaml_node_t *n)
 		else if (!strcmp(ks, "tactic"))
 			dst = &it->mitre_tactic;
 		else {
-			err_at(y, k, "unknown key '%s' in mitre (expected technique or tactic)", ks);
+			te_yaml_node_errorf(&y->err, k, "unknown key '%s' in mitre (expected "
+					    "technique or tactic)", ks);
 			return -EINVAL;
 		}
 		free(*dst);
@@ -748,9 +757,8 @@ static int parse_value(struct yctx *y, struct rl_item *it, int key, const yaml_n
 		if (!s)
 			return -EINVAL;
 		if (te_severity_parse(s, &it->severity) < 0) {
-			err_at(y, v,
-			       "unknown severity '%s' (expected info, low, medium, high or critical)",
-			       s);
+			te_yaml_node_errorf(&y->err, v, "unknown severity '%s' (expected info, "
+					    "low, medium, high or critical)", s);
 			return -EINVAL;
 		}
 		return 0;
@@ -765,12 +773,13 @@ static int parse_value(struct yctx *y, struct rl_item *it, int key, const yaml_n
 		return want_str_seq(y, v, "items", &it->items, &it->nitems);
 	case RK_EXCEPTIONS:
 		if (v->type != YAML_SEQUENCE_NODE) {
-			err_at(y, v, "exceptions must be a sequence, found %s", te_yaml_node_kind(v));
+			te_yaml_node_errorf(&y->err, v, "exceptions must be a sequence, found %s",
+					    te_yaml_node_kind(v));
 			return -EINVAL;
 		}
 		it->exc = calloc(te_yaml_seq_len(v) ? te_yaml_seq_len(v) : 1, sizeof(*it->exc));
 		if (!it->exc) {
-			err_at(y, v, "out of memory");
+			te_yaml_node_errorf(&y->err, v, "out of memory");
 			return -ENOMEM;
 		}
 		for (i = 0; i < te_yaml_seq_len(v); i++) {
@@ -794,12 +803,13 @@ static int engine_version(struct yctx *y, const yaml_node_t *v)
 	errno = 0;
 	n = strtoul(s, &end, 10);
 	if (!isdigit((unsigned char)*s) || *end || errno) {
-		err_at(y, v, "required_engine_version must be a number, found '%s'", s);
+		te_yaml_node_errorf(&y->err, v,
+				    "required_engine_version must be a number, found '%s'", s);
 		return -EINVAL;
 	}
 	if (n > TE_RULE_ENGINE_VERSION) {
-		err_at(y, v, "rules need engine version %lu, this is version %d", n,
-		       TE_RULE_ENGINE_VERSION);
+		te_yaml_node_errorf(&y->err, v, "rules need engine version %lu, this is version %d",
+				    n, TE_RULE_ENGINE_VERSION);
 		return -EINVAL;
 	}
 	return 0;
@@ -824,8 +834,10 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 
 	y->errors = 0;
 	if (n->type != YAML_MAPPING_NODE) {
-		err_at(y, n, "each item must be a mapping (rule, macro, list or "
-			     "required_engine_version), found %s", te_yaml_node_kind(n));
+		te_yaml_node_errorf(&y->err, n,
+				    "each item must be a mapping (rule, macro, list or "
+				    "required_engine_version), found %s",
+				    te_yaml_node_kind(n));
 		return;
 	}
 	it.loc = node_loc(y, n);
@@ -850,7 +862,8 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 		if (kk < 0)
 			continue;
 		if (kind_key) {
-			err_at(y, k, "item has both '%s' and '%s'", te_yaml_scalar(kind_key), ks);
+			te_yaml_node_errorf(&y->err, k, "item has both '%s' and '%s'",
+					    te_yaml_scalar(kind_key), ks);
 			return;
 		}
 		kind_key = k;
@@ -859,7 +872,8 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 		it.loc = node_loc(y, k);
 	}
 	if (!kind_key) {
-		err_at(y, n, "item is none of rule, macro, list or required_engine_version");
+		te_yaml_node_errorf(&y->err, n,
+				    "item is none of rule, macro, list or required_engine_version");
 		return;
 	}
 	if (kind == 99) {
@@ -868,15 +882,16 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 			yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
 
 			if (k != kind_key) {
-				err_at(y, k, "unknown key '%s' with required_engine_version",
-				       k->type == YAML_SCALAR_NODE ? te_yaml_scalar(k) : "?");
+				te_yaml_node_errorf(&y->err, k, "unknown key '%s' with "
+						    "required_engine_version", k->type ==
+						    YAML_SCALAR_NODE ? te_yaml_scalar(k) : "?");
 				return;
 			}
 		}
 		engine_version(y, kind_val);
 		return;
 	}
-	it.kind = (enum rl_kind)kind;
+	it.kind = (enum rl_item_kind)kind;
 
 	/* Second pass: every key, in order. */
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -892,8 +907,9 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 			    (key_specs[i].kinds & (1u << it.kind)))
 				ksp = &key_specs[i];
 		if (!ksp) {
-			err_at(y, k, "unknown key '%s' in %s '%s'", ks, kind_name(it.kind),
-			       kind_val->type == YAML_SCALAR_NODE ? te_yaml_scalar(kind_val) : "?");
+			te_yaml_node_errorf(&y->err, k, "unknown key '%s' in %s '%s'", ks,
+					    kind_name(it.kind), kind_val->type == YAML_SCALAR_NODE ?
+					    te_yaml_scalar(kind_val) : "?");
 			continue;
 		}
 		if (ksp->key == K_NAME) {
@@ -909,7 +925,7 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 			continue;
 		}
 		if (it.present & RK_BIT(ksp->key)) {
-			err_at(y, k, "'%s' given twice", ks);
+			te_yaml_node_errorf(&y->err, k, "'%s' given twice", ks);
 			continue;
 		}
 		it.present |= RK_BIT(ksp->key);
@@ -920,7 +936,8 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 		goto drop;
 
 	if (override && legacy_append) {
-		err_at(y, override, "use either override: or append: true, not both");
+		te_yaml_node_errorf(&y->err, override,
+				    "use either override: or append: true, not both");
 		goto drop;
 	}
 	if (override) {
@@ -935,12 +952,13 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 			if (k == RK_ID)
 				continue;
 			if ((it.present & RK_BIT(k)) && !listed)
-				err_at(y, override, "'%s' is given but override: does not say "
+				te_yaml_node_errorf(&y->err, override,
+						    "'%s' is given but override: does not say "
 						    "append or replace for it", key_names[k]);
 			else if (!(it.present & RK_BIT(k)) && listed)
-				rl_report_loc(y->d, &override_locs[k],
-					      "override of '%s' but no '%s' is given", key_names[k],
-					      key_names[k]), y->errors++;
+				te_yaml_errorf(&y->err, override_locs[k].line, override_locs[k].col,
+					       "override of '%s' but no '%s' is given",
+					       key_names[k], key_names[k]);
 		}
 		if (y->errors)
 			goto drop;
@@ -952,8 +970,8 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 
 		for (int k = 0; k < RK__MAX; k++)
 			if ((it.present & RK_BIT(k)) & ~appendable && k != RK_ID)
-				err_at(y, n, "'%s' cannot be given with append: true (use override:)",
-				       key_names[k]);
+				te_yaml_node_errorf(&y->err, n, "'%s' cannot be given with append: "
+						    "true (use override:)", key_names[k]);
 		if (y->errors)
 			goto drop;
 		it.append = it.present & appendable;
@@ -962,15 +980,15 @@ static void parse_item(struct yctx *y, const yaml_node_t *n, struct rl_items *ou
 	if (!it.name)
 		goto drop;
 	if (it.kind == RL_MACRO && !(it.present & RK_BIT(RK_COND))) {
-		err_at(y, kind_key, "macro '%s' has no condition", it.name);
+		te_yaml_node_errorf(&y->err, kind_key, "macro '%s' has no condition", it.name);
 		goto drop;
 	}
 	if (it.kind == RL_LIST && !(it.present & RK_BIT(RK_ITEMS))) {
-		err_at(y, kind_key, "list '%s' has no items", it.name);
+		te_yaml_node_errorf(&y->err, kind_key, "list '%s' has no items", it.name);
 		goto drop;
 	}
 	if (push_item(out, &it) < 0) {
-		err_at(y, n, "out of memory");
+		te_yaml_node_errorf(&y->err, n, "out of memory");
 		goto drop;
 	}
 	return;
@@ -1043,8 +1061,9 @@ static void load_file(struct rl_items *out, const char *path, struct rl_diag *d)
 	size_t len = 0;
 	int r;
 
-	y.file = keep_file(out, path);
-	if (!y.file) {
+	y.err = (struct te_yaml_err){ .file = keep_file(out, path), .report = yaml_report,
+				      .ctx = &y };
+	if (!y.err.file) {
 		rl_report(d, path, 0, 0, "out of memory");
 		return;
 	}
@@ -1083,8 +1102,9 @@ static void load_file(struct rl_items *out, const char *path, struct rl_diag *d)
 		    root->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 			/* a document of only comments */
 		} else if (root->type != YAML_SEQUENCE_NODE) {
-			err_at(&y, root, "a rules file must be a sequence of items, found %s",
-			       te_yaml_node_kind(root));
+			te_yaml_node_errorf(&y.err, root,
+					    "a rules file must be a sequence of items, found %s",
+					    te_yaml_node_kind(root));
 		} else {
 			for (it = root->data.sequence.items.start; it < root->data.sequence.items.top;
 			     it++)

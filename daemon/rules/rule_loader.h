@@ -12,7 +12,10 @@
 #include <stdio.h>
 
 #include "rule_lang.h"
-#include "rule_set.h"
+#include "rule_severity.h"
+
+/* The highest required_engine_version this loader reads. */
+#define TE_RULE_ENGINE_VERSION 1
 
 /* Where errors go: every one to @out, the first one to @first. */
 struct rl_diag {
@@ -26,7 +29,8 @@ void rl_report_loc(struct rl_diag *d, const struct te_src_loc *loc, const char *
 	__attribute__((format(printf, 3, 4)));
 void rl_report_err(struct rl_diag *d, const struct te_rl_error *e);
 
-enum rl_kind { RL_LIST, RL_MACRO, RL_RULE };
+/* What an item defines.  (Not rule_ast.h's enum rl_kind: condition nodes.) */
+enum rl_item_kind { RL_LIST, RL_MACRO, RL_RULE };
 
 /* The keys an item can set, as bits of rl_item.present/append/replace. */
 enum rl_key {
@@ -53,7 +57,7 @@ struct rl_exception {
 };
 
 struct rl_item {
-	enum rl_kind kind;
+	enum rl_item_kind kind;
 	struct te_src_loc loc;          /* the item's first key */
 	char *name;                     /* value of rule:, macro: or list: */
 	unsigned present;               /* RK_BIT()s of the keys given */

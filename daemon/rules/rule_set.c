@@ -24,65 +24,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "rule_fields.h"
 #include "grow.h"
 #include "rule_loader.h"
 #include "rule_set.h"
-
-/* ---- severities -------------------------------------------------------- */
-
-static const char *const sev_names[] = { "info", "low", "medium", "high", "critical" };
-
-const char *te_severity_name(enum te_severity s)
-{
-	return (unsigned)s <= TE_SEV_CRITICAL ? sev_names[s] : "unknown";
-}
-
-/*
- * Our five names, and Falco's eight priorities mapped onto them so Falco
- * rules load unchanged: emergency/alert/critical -> critical, error -> high,
- * warning -> medium, notice -> low, informational/info/debug -> info.  Case
- * does not matter (Falco writes "WARNING" and "Warning").
- */
-int te_severity_parse(const char *name, enum te_severity *out)
-{
-	static const struct {
-		const char *name;
-		enum te_severity sev;
-	} map[] = {
-		{ "info", TE_SEV_INFO },	  { "low", TE_SEV_LOW },
-		{ "medium", TE_SEV_MEDIUM },	  { "high", TE_SEV_HIGH },
-		{ "critical", TE_SEV_CRITICAL },  { "emergency", TE_SEV_CRITICAL },
-		{ "alert", TE_SEV_CRITICAL },	  { "error", TE_SEV_HIGH },
-		{ "warning", TE_SEV_MEDIUM },	  { "notice", TE_SEV_LOW },
-		{ "informational", TE_SEV_INFO }, { "debug", TE_SEV_INFO },
-	};
-
-	if (!name)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcasecmp(name, map[i].name)) {
-			*out = map[i].sev;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-const char *te_severity_priority(enum te_severity s)
-{
-	static const char *const prio[] = { "Informational", "Notice", "Warning", "Error",
-					    "Critical" };
-
-	return (unsigned)s <= TE_SEV_CRITICAL ? prio[s] : "Informational";
-}
-
-int te_severity_syslog(enum te_severity s)
-{
-	/* LOG_CRIT 2, LOG_ERR 3, LOG_WARNING 4, LOG_NOTICE 5, LOG_INFO 6 */
-	return (unsigned)s <= TE_SEV_CRITICAL ? 6 - (int)s : 6;
-}
 
 /* ---- the set ----------------------------------------------------------- */
 
@@ -779,8 +725,8 @@ static void merge_rule(struct merge *m, const struct rl_item *it)
 
 /* ---- lists and macros -------------------------------------------------- */
 
-static bool defined_before(const struct rl_items *items, size_t upto, enum rl_kind kind,
-			   const char *name)
+static bool defined_before(const struct rl_items *items, size_t upto,
+			   enum rl_item_kind kind, const char *name)
 {
 	for (size_t i = 0; i < upto; i++)
 		if (items->v[i].kind == kind && !strcmp(items->v[i].name, name))
@@ -788,8 +734,8 @@ static bool defined_before(const struct rl_items *items, size_t upto, enum rl_ki
 	return false;
 }
 
-static void define(const struct rl_items *items, enum rl_kind kind, struct te_rl_defs *defs,
-		   struct rl_diag *d)
+static void define(const struct rl_items *items, enum rl_item_kind kind,
+		   struct te_rl_defs *defs, struct rl_diag *d)
 {
 	for (size_t i = 0; i < items->n; i++) {
 		const struct rl_item *it = &items->v[i];

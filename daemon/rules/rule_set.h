@@ -28,23 +28,7 @@
 #include <stdio.h>
 
 #include "rule_lang.h"
-
-#define TE_RULE_ENGINE_VERSION 1
-
-enum te_severity {
-	TE_SEV_INFO = 0,
-	TE_SEV_LOW,
-	TE_SEV_MEDIUM,
-	TE_SEV_HIGH,
-	TE_SEV_CRITICAL,
-};
-const char *te_severity_name(enum te_severity s);            /* "high" */
-int te_severity_parse(const char *name, enum te_severity *out); /* 0 or -EINVAL */
-/* falcosidekick/Falco priority: critical->Critical, high->Error,
- * medium->Warning, low->Notice, info->Informational */
-const char *te_severity_priority(enum te_severity s);
-/* syslog/journal priority: critical 2, high 3, medium 4, low 5, info 6 */
-int te_severity_syslog(enum te_severity s);
+#include "rule_severity.h"
 
 struct te_rule {
 	char *id;            /* "TRC-102"; unique */

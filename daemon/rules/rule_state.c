@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "grow.h"
+#include "yaml_util.h"
 
 bool te_rule_id_valid(const char *id)
 {
@@ -101,27 +102,22 @@ static const char *excerpt(const char *s, char buf[48])
 	return buf;
 }
 
-static void bad_line(struct te_rule_state *st, FILE *diag, const char *path, unsigned lineno,
-		     const char *msg, const char *what)
-{
-	char buf[48];
-
-	st->bad_lines++;
-	if (diag)
-		fprintf(diag, "%s:%u: %s: '%s' (line skipped)\n", path, lineno, msg,
-			excerpt(what, buf));
-}
-
-/* One line -> an entry in @st, or a report. */
-static int parse_line(struct te_rule_state *st, FILE *diag, const char *path, unsigned lineno,
-		      char *line, size_t len)
+/*
+ * One line -> an entry in @st.  A malformed line sets *why and *what (the
+ * part of the line at fault) and is skipped; an error only when @st cannot
+ * take the entry.
+ */
+static int parse_line(struct te_rule_state *st, char *line, size_t len, const char **why,
+		      const char **what)
 {
 	static const char blanks[] = " \t";
 	char *word, *id, *rest;
 	bool enabled;
 
+	*why = *what = NULL;
 	if (strlen(line) != len) {
-		bad_line(st, diag, path, lineno, "NUL byte in line", line);
+		*why = "NUL byte in line";
+		*what = line;
 		return 0;
 	}
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -143,29 +139,33 @@ static int parse_line(struct te_rule_state *st, FILE *diag, const char *path, un
 	} else if (!strcmp(word, "disabled")) {
 		enabled = false;
 	} else {
-		bad_line(st, diag, path, lineno, "expected 'enabled ID' or 'disabled ID'", word);
+		*why = "expected 'enabled ID' or 'disabled ID'";
+		*what = word;
 		return 0;
 	}
 	if (!*id) {
-		bad_line(st, diag, path, lineno, "no rule id after", word);
-		return 0;
+		*why = "no rule id after";
+		*what = word;
+	} else if (*rest) {
+		*why = "unexpected text after the rule id";
+		*what = rest;
+	} else if (!te_rule_id_valid(id)) {
+		*why = "invalid rule id";
+		*what = id;
+	} else {
+		/* A repeated id is not an error: the later line is the later
+		 * choice. */
+		return te_rule_state_set(st, id, enabled);
 	}
-	if (*rest) {
-		bad_line(st, diag, path, lineno, "unexpected text after the rule id", rest);
-		return 0;
-	}
-	if (!te_rule_id_valid(id)) {
-		bad_line(st, diag, path, lineno, "invalid rule id", id);
-		return 0;
-	}
-	/* A repeated id is not an error: the later line is the later choice. */
-	return te_rule_state_set(st, id, enabled);
+	return 0;
 }
 
 int te_rule_state_load(struct te_rule_state *st, const char *state_dir, FILE *diag)
 {
 	struct te_rule_state tmp;
-	char *path, *line = NULL;
+	struct te_yaml_err e = { .out = diag };
+	const char *why, *what;
+	char *path, *line = NULL, buf[48];
 	size_t cap = 0;
 	unsigned lineno = 0;
 	ssize_t len;
@@ -175,6 +175,7 @@ int te_rule_state_load(struct te_rule_state *st, const char *state_dir, FILE *di
 	path = state_path(state_dir);
 	if (!path)
 		return -ENOMEM;
+	e.file = path;
 	te_rule_state_init(&tmp);
 	f = fopen(path, "re");
 	if (!f) {
@@ -182,9 +183,15 @@ int te_rule_state_load(struct te_rule_state *st, const char *state_dir, FILE *di
 		goto out;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
-		r = parse_line(&tmp, diag, path, ++lineno, line, (size_t)len);
+		lineno++;
+		r = parse_line(&tmp, line, (size_t)len, &why, &what);
 		if (r < 0)
 			break;
+		if (why) {
+			tmp.bad_lines++;
+			te_yaml_errorf(&e, lineno, TE_YAML_NOPOS, "%s: '%s' (line skipped)", why,
+				       excerpt(what, buf));
+		}
 	}
 	if (r == 0 && ferror(f))
 		r = -EIO;

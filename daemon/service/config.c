@@ -16,11 +16,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include <yaml.h>
@@ -29,139 +27,36 @@
 #include "yaml_util.h"
 
 struct cctx {
-	const char *file;
 	yaml_document_t *doc;
 	unsigned flags;
-	char *err;
-	size_t errlen;
+	struct te_yaml_err err;
 };
 
-static int fail_at(struct cctx *y, const yaml_mark_t *m, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail_at(struct cctx *y, const yaml_mark_t *m, int ret, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (y->err && y->errlen)
-		snprintf(y->err, y->errlen, "%s:%u:%u: %s", y->file, te_yaml_line(m),
-			 te_yaml_col(m), msg);
-	return ret;
-}
-
-#define fail(y, n, ...) fail_at((y), &(n)->start_mark, -EINVAL, __VA_ARGS__)
-
-/* An empty value ("key:" with nothing after it), ~ or null. */
-static bool is_null(const yaml_node_t *n)
-{
-	const char *s;
-
-	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	s = te_yaml_scalar(n);
-	return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
-	       !strcmp(s, "NULL");
-}
-
-static bool is_quoted(const yaml_node_t *n)
-{
-	return n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE &&
-	       n->data.scalar.style != YAML_ANY_SCALAR_STYLE;
-}
-
-static int want_uint(struct cctx *y, const yaml_node_t *n, const char *key, unsigned min,
-		     unsigned max, bool pow2, unsigned *out)
-{
-	const char *s;
-	unsigned long long v = 0;
-
-	if (n->type != YAML_SCALAR_NODE || is_null(n))
-		return fail(y, n, "%s: expected a number, found %s", key,
-			    is_null(n) ? "nothing" : te_yaml_node_kind(n));
-	s = te_yaml_scalar(n);
-	if (is_quoted(n))
-		return fail(y, n, "%s: expected a number, found the string \"%s\"", key, s);
-	/* Decimal digits only: strtoul would take "-1", " 8" and "0x10". */
-	for (const char *p = s; *p; p++)
-		if (*p < '0' || *p > '9')
-			return fail(y, n, "%s: '%s' is not a number", key, s);
-	/* Saturate instead of overflowing: "99999999999999999999" is out of
-	 * range, not some wrapped-around small number. */
-	for (const char *p = s; *p && v <= max; p++)
-		v = v * 10 + (unsigned)(*p - '0');
-	if (v < min || v > max)
-		return fail(y, n, "%s: %s is out of range (%u to %u)", key, s, min, max);
-	if (pow2 && (v & (v - 1)))
-		return fail(y, n, "%s: %s is not a power of two (%u to %u)", key, s, min, max);
-	*out = (unsigned)v;
-	return 0;
-}
-
-static int want_bool(struct cctx *y, const yaml_node_t *n, const char *key, bool *out)
-{
-	const char *s;
-
-	if (n->type != YAML_SCALAR_NODE || is_null(n))
-		return fail(y, n, "%s: expected true or false, found %s", key,
-			    is_null(n) ? "nothing" : te_yaml_node_kind(n));
-	s = te_yaml_scalar(n);
-	if (!is_quoted(n) && !strcasecmp(s, "true"))
-		*out = true;
-	else if (!is_quoted(n) && !strcasecmp(s, "false"))
-		*out = false;
-	else
-		return fail(y, n, "%s: expected true or false, found '%s'", key, s);
-	return 0;
-}
-
-/* A non-empty string.  Paths must be absolute: the service runs in /, and a
- * relative path in /etc that means something else under --foreground would
- * be a trap. */
-static int want_path(struct cctx *y, const yaml_node_t *n, const char *key, char **out)
-{
-	const char *s;
-	char *d;
-
-	if (n->type != YAML_SCALAR_NODE || is_null(n))
-		return fail(y, n, "%s: expected a path, found %s", key,
-			    is_null(n) ? "nothing" : te_yaml_node_kind(n));
-	s = te_yaml_scalar(n);
-	if (s[0] != '/')
-		return fail(y, n, "%s: '%s' is not an absolute path", key, s);
-	d = strdup(s);
-	if (!d)
-		return fail_at(y, &n->start_mark, -ENOMEM, "out of memory");
-	free(*out);
-	*out = d;
-	return 0;
-}
+/* Room for a key's name in messages: "outputs.journal_rate_limit". */
+#define KEY_MAX 64
 
 /* A sequence (an empty value counts as an empty one) -> its items. */
 static int want_seq(struct cctx *y, const yaml_node_t *n, const char *key,
 		    yaml_node_item_t **start, yaml_node_item_t **end)
 {
-	if (is_null(n)) {
-		*start = *end = NULL;
+	*start = *end = NULL;
+	if (te_yaml_is_null(n))
 		return 0;
-	}
 	if (n->type != YAML_SEQUENCE_NODE)
-		return fail(y, n, "%s: expected a sequence, found %s", key, te_yaml_node_kind(n));
+		return te_yaml_node_errorf(&y->err, n, "%s: expected a sequence, found %s", key,
+					   te_yaml_node_kind(n));
 	*start = n->data.sequence.items.start;
 	*end = n->data.sequence.items.top;
 	return 0;
 }
 
-static int push_str(struct cctx *y, const yaml_node_t *n, char ***v, size_t *nv, size_t *cap,
-		    const char *s)
+static int push_str(struct cctx *y, char ***v, size_t *nv, size_t *cap, const char *s)
 {
 	char *d = strdup(s);
 
 	if (!d || te_grow((void **)v, cap, *nv, sizeof(**v), 4) < 0) {
 		free(d);
-		return fail_at(y, &n->start_mark, -ENOMEM, "out of memory");
+		return te_yaml_oom(&y->err);
 	}
 	(*v)[(*nv)++] = d;
 	return 0;
@@ -187,31 +82,32 @@ static int walk_mapping(struct cctx *y, struct te_config *c, yaml_node_t *map,
 {
 	const yaml_node_t *seen[16] = { 0 };
 	yaml_node_pair_t *p;
-	char key[64];
+	char key[KEY_MAX];
 	int r;
 
-	if (is_null(map))
+	if (te_yaml_is_null(map))
 		return 0;
 	if (map->type != YAML_MAPPING_NODE)
-		return fail(y, map, "%s: expected a mapping, found %s",
-			    *section ? section : "the file", te_yaml_node_kind(map));
+		return te_yaml_node_errorf(&y->err, map, "%s: expected a mapping, found %s",
+					   *section ? section : "the file", te_yaml_node_kind(map));
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
 		unsigned i;
 
 		if (k->type != YAML_SCALAR_NODE)
-			return fail(y, k, "%s%sexpected a key name, found %s", section,
-				    *section ? ": " : "", te_yaml_node_kind(k));
+			return te_yaml_node_errorf(&y->err, k, "%s%sexpected a key name, found %s",
+						   section, *section ? ": " : "",
+						   te_yaml_node_kind(k));
 		for (i = 0; i < nnames && strcmp(names[i], te_yaml_scalar(k)); i++)
 			;
 		if (i == nnames)
-			return fail(y, k, "unknown key '%s%s%s'", section, *section ? "." : "",
-				    te_yaml_scalar(k));
+			return te_yaml_node_errorf(&y->err, k, "unknown key '%s%s%s'", section,
+						   *section ? "." : "", te_yaml_scalar(k));
 		snprintf(key, sizeof(key), "%s%s%s", section, *section ? "." : "", names[i]);
 		if (seen[i])
-			return fail(y, k, "%s: given twice (first at line %u)", key,
-				    te_yaml_line(&seen[i]->start_mark));
+			return te_yaml_node_errorf(&y->err, k, "%s: given twice (first at line %u)",
+						   key, te_yaml_line(&seen[i]->start_mark));
 		seen[i] = k;
 		r = fn(y, c, i, key, v);
 		if (r < 0)
@@ -246,7 +142,8 @@ static int parse_kvs(struct cctx *y, yaml_node_t *map, const char *key, unsigned
 	int r = 0;
 
 	if (map->type != YAML_MAPPING_NODE) {
-		r = fail(y, map, "%s: expected a mapping, found %s", key, te_yaml_node_kind(map));
+		r = te_yaml_node_errorf(&y->err, map, "%s: expected a mapping, found %s", key,
+					te_yaml_node_kind(map));
 		goto out;
 	}
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
@@ -254,19 +151,21 @@ static int parse_kvs(struct cctx *y, yaml_node_t *map, const char *key, unsigned
 		yaml_node_t *val = yaml_document_get_node(y->doc, p->value);
 		struct te_config_kv *e;
 
-		if (k->type != YAML_SCALAR_NODE || is_null(k)) {
-			r = fail(y, k, "%s: expected a key name, found %s", key,
-				 is_null(k) ? "nothing" : te_yaml_node_kind(k));
+		if (k->type != YAML_SCALAR_NODE || te_yaml_is_null(k)) {
+			r = te_yaml_node_errorf(&y->err, k, "%s: expected a key name, found %s",
+						key, te_yaml_is_null(k) ? "nothing"
+									: te_yaml_node_kind(k));
 			goto out;
 		}
 		for (size_t i = 0; i < n; i++)
 			if (!strcmp(v[i].key, te_yaml_scalar(k))) {
-				r = fail(y, k, "%s.%s: given twice (first at line %u)", key,
-					 te_yaml_scalar(k), v[i].line);
+				r = te_yaml_node_errorf(&y->err, k, "%s.%s: given twice "
+							"(first at line %u)", key,
+							te_yaml_scalar(k), v[i].line);
 				goto out;
 			}
 		if (te_grow((void **)&v, &cap, n, sizeof(*v), 4) < 0) {
-			r = fail_at(y, &k->start_mark, -ENOMEM, "out of memory");
+			r = te_yaml_oom(&y->err);
 			goto out;
 		}
 		e = &v[n++];
@@ -274,13 +173,13 @@ static int parse_kvs(struct cctx *y, yaml_node_t *map, const char *key, unsigned
 					    .col = te_yaml_col(&val->start_mark) };
 		e->key = strdup(te_yaml_scalar(k));
 		if (!e->key) {
-			r = fail_at(y, &k->start_mark, -ENOMEM, "out of memory");
+			r = te_yaml_oom(&y->err);
 			goto out;
 		}
 		if (val->type == YAML_SCALAR_NODE) {
 			e->value = strdup(te_yaml_scalar(val));
 			if (!e->value) {
-				r = fail_at(y, &val->start_mark, -ENOMEM, "out of memory");
+				r = te_yaml_oom(&y->err);
 				goto out;
 			}
 		} else if (val->type == YAML_MAPPING_NODE && depth == 0) {
@@ -291,8 +190,11 @@ static int parse_kvs(struct cctx *y, yaml_node_t *map, const char *key, unsigned
 			if (r < 0)
 				goto out;
 		} else {
-			r = fail(y, val, "%s.%s: expected a string%s, found %s", key, e->key,
-				 depth == 0 ? " or a mapping of strings" : "", te_yaml_node_kind(val));
+			r = te_yaml_node_errorf(&y->err, val,
+						"%s.%s: expected a string%s, found %s", key,
+						e->key,
+						depth == 0 ? " or a mapping of strings" : "",
+						te_yaml_node_kind(val));
 			goto out;
 		}
 	}
@@ -323,12 +225,12 @@ static int parse_webhooks(struct cctx *y, struct te_config *c, const char *key, 
 	for (; it < end; it++) {
 		yaml_node_t *m = yaml_document_get_node(y->doc, *it);
 		struct te_config_webhook *w;
-		char name[64];
+		char name[KEY_MAX + sizeof("[18446744073709551615]")];
 
 		snprintf(name, sizeof(name), "%s[%zu]", key, c->outputs.nwebhooks);
 		if (te_grow((void **)&c->outputs.webhooks, &cap, c->outputs.nwebhooks,
 			    sizeof(*c->outputs.webhooks), 2) < 0)
-			return fail_at(y, &m->start_mark, -ENOMEM, "out of memory");
+			return te_yaml_oom(&y->err);
 		w = &c->outputs.webhooks[c->outputs.nwebhooks];
 		*w = (struct te_config_webhook){ .line = te_yaml_line(&m->start_mark),
 						 .col = te_yaml_col(&m->start_mark) };
@@ -340,8 +242,8 @@ static int parse_webhooks(struct cctx *y, struct te_config *c, const char *key, 
 	/* Parsed first so that a malformed entry gets its own message, then
 	 * refused as a whole: see TE_CONFIG_ALLOW_WEBHOOKS. */
 	if (c->outputs.nwebhooks && !(y->flags & TE_CONFIG_ALLOW_WEBHOOKS))
-		return fail(y, n, "%s: webhooks are not supported yet by this version of traceed",
-			    key);
+		return te_yaml_node_errorf(&y->err, n, "%s: webhooks are not supported yet by "
+					   "this version of traceed", key);
 	return 0;
 }
 
@@ -357,16 +259,18 @@ static const char *const output_keys[OK__MAX] = {
 static int output_key(struct cctx *y, struct te_config *c, unsigned idx, const char *key,
 		      yaml_node_t *v)
 {
+	struct te_yaml_val val = te_yaml_node_val(v, key);
+
 	switch (idx) {
 	case OK_JOURNAL:
-		return want_bool(y, v, key, &c->outputs.journal);
+		return te_yaml_want_bool(&y->err, &val, &c->outputs.journal);
 	case OK_JOURNAL_RATE:
-		return want_uint(y, v, key, 0, TE_CONFIG_MAX_JOURNAL_RATE, false,
-				 &c->outputs.journal_rate_limit);
+		return te_yaml_want_uint(&y->err, &val, 0, TE_CONFIG_MAX_JOURNAL_RATE, NULL,
+					 &c->outputs.journal_rate_limit);
 	case OK_EVENT_SOCKET:
-		return want_bool(y, v, key, &c->outputs.event_socket);
+		return te_yaml_want_bool(&y->err, &val, &c->outputs.event_socket);
 	case OK_STDOUT:
-		return want_bool(y, v, key, &c->outputs.stdout_);
+		return te_yaml_want_bool(&y->err, &val, &c->outputs.stdout_);
 	case OK_WEBHOOKS:
 		return parse_webhooks(y, c, key, v);
 	}
@@ -405,19 +309,18 @@ static int parse_rule_paths(struct cctx *y, struct te_config *c, const char *key
 	/* An empty list would start a daemon that detects nothing; that is
 	 * never what "rule_paths: []" was meant to do. */
 	if (it == end)
-		return fail(y, n, "%s: no rule paths given", key);
+		return te_yaml_node_errorf(&y->err, n, "%s: no rule paths given", key);
 	for (; it < end; it++) {
 		yaml_node_t *p = yaml_document_get_node(y->doc, *it);
-		char *s = NULL;
+		struct te_yaml_val val = te_yaml_node_val(p, key);
 
 		if (c->nrule_paths == TE_CONFIG_MAX_RULE_PATHS)
-			return fail(y, p, "%s: more than %d rule paths", key,
-				    TE_CONFIG_MAX_RULE_PATHS);
-		r = want_path(y, p, key, &s);
+			return te_yaml_val_errorf(&y->err, &val, "more than %d rule paths",
+						  TE_CONFIG_MAX_RULE_PATHS);
+		r = te_yaml_want_path(&y->err, &val);
 		if (r < 0)
 			return r;
-		r = push_str(y, p, &c->rule_paths, &c->nrule_paths, &cap, s);
-		free(s);
+		r = push_str(y, &c->rule_paths, &c->nrule_paths, &cap, val.text);
 		if (r < 0)
 			return r;
 	}
@@ -435,44 +338,83 @@ static int parse_scope(struct cctx *y, struct te_config *c, const char *key, yam
 	if (r < 0)
 		return r;
 	for (; it < end; it++) {
-		yaml_node_t *e = yaml_document_get_node(y->doc, *it);
-		const char *m;
+		struct te_yaml_val val =
+			te_yaml_node_val(yaml_document_get_node(y->doc, *it), key);
 
-		if (e->type != YAML_SCALAR_NODE || is_null(e))
-			return fail(y, e, "%s: expected a scope expression, found %s", key,
-				    is_null(e) ? "nothing" : te_yaml_node_kind(e));
-		if (te_scope_add(&c->scope, te_yaml_scalar(e), msg, sizeof(msg)) < 0) {
+		r = te_yaml_want_str(&y->err, &val, "a scope expression");
+		if (r < 0)
+			return r;
+		if (te_scope_add(&c->scope, val.text, msg, sizeof(msg)) < 0)
 			/* te_scope_add speaks of the command-line option;
 			 * here the reader is looking at the "scope:" key. */
-			m = strncmp(msg, "--scope ", 8) ? msg : msg + 8;
-			return fail(y, e, "%s: %s", key, m);
-		}
-		r = push_str(y, e, &c->scope_exprs, &c->nscope_exprs, &cap, te_yaml_scalar(e));
+			return te_yaml_val_errorf(&y->err, &val, "%s",
+						  strncmp(msg, "--scope ", 8) ? msg : msg + 8);
+		r = push_str(y, &c->scope_exprs, &c->nscope_exprs, &cap, val.text);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
+/* The BPF ring buffer's size, which must be a power of two. */
+static int parse_buffer(struct cctx *y, struct te_config *c, const struct te_yaml_val *val)
+{
+	unsigned mib;
+	int r;
+
+	r = te_yaml_want_uint(&y->err, val, 1, TE_CONFIG_MAX_BUFFER_MIB, NULL, &mib);
+	if (r < 0)
+		return r;
+	if (mib & (mib - 1))
+		return te_yaml_val_errorf(&y->err, val, "%s is not a power of two (%u to %u)",
+					  val->text, 1u, TE_CONFIG_MAX_BUFFER_MIB);
+	c->buffer_mib = mib;
+	return 0;
+}
+
+/* Absolute: the service runs in /, and a relative path in /etc that means
+ * something else under --foreground would be a trap. */
+static int parse_state_dir(struct cctx *y, struct te_config *c, const struct te_yaml_val *val)
+{
+	char *d;
+	int r;
+
+	r = te_yaml_want_path(&y->err, val);
+	if (r < 0)
+		return r;
+	d = strdup(val->text);
+	if (!d)
+		return te_yaml_oom(&y->err);
+	free(c->state_dir);
+	c->state_dir = d;
+	return 0;
+}
+
 static int top_key(struct cctx *y, struct te_config *c, unsigned idx, const char *key,
 		   yaml_node_t *v)
 {
+	struct te_yaml_val val = te_yaml_node_val(v, key);
+
 	switch (idx) {
 	case TK_RULE_PATHS:
 		return parse_rule_paths(y, c, key, v);
 	case TK_BUFFER:
-		return want_uint(y, v, key, 1, TE_CONFIG_MAX_BUFFER_MIB, true, &c->buffer_mib);
+		return parse_buffer(y, c, &val);
 	case TK_DEDUP:
-		return want_uint(y, v, key, 0, TE_CONFIG_MAX_DEDUP_MS, false,
-				 &c->dedup_window_ms);
+		return te_yaml_want_uint(&y->err, &val, 0, TE_CONFIG_MAX_DEDUP_MS, NULL,
+					 &c->dedup_window_ms);
 	case TK_HISTORY:
-		return want_uint(y, v, key, 0, TE_CONFIG_MAX_HISTORY, false, &c->history_size);
+		return te_yaml_want_uint(&y->err, &val, 0, TE_CONFIG_MAX_HISTORY, NULL,
+					 &c->history_size);
 	case TK_SCOPE:
 		return parse_scope(y, c, key, v);
 	case TK_STATE_DIR:
-		return want_path(y, v, key, &c->state_dir);
+		return parse_state_dir(y, c, &val);
 	case TK_OUTPUTS:
-		return walk_mapping(y, c, v, key, output_keys, OK__MAX, output_key);
+		/* the section's name from the table, not from @key's buffer:
+		 * "outputs." and its keys always fit in KEY_MAX */
+		return walk_mapping(y, c, v, top_keys[TK_OUTPUTS], output_keys, OK__MAX,
+				    output_key);
 	}
 	return -EINVAL;
 }
@@ -526,11 +468,12 @@ static int parse_file(struct cctx *y, FILE *f, struct te_config *c)
 	int r = 0;
 
 	if (!yaml_parser_initialize(&parser))
-		return fail_at(y, &(yaml_mark_t){ 0 }, -ENOMEM, "out of memory");
+		return te_yaml_oom(&y->err);
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
-		r = fail_at(y, &parser.problem_mark, -EINVAL, "YAML syntax error: %s",
-			    te_yaml_problem(&parser, "unknown", problem, sizeof(problem)));
+		r = te_yaml_errorf(&y->err, te_yaml_line(&parser.problem_mark),
+				   te_yaml_col(&parser.problem_mark), "YAML syntax error: %s",
+				   te_yaml_problem(&parser, "unknown", problem, sizeof(problem)));
 		goto out_parser;
 	}
 	y->doc = &doc;
@@ -542,13 +485,16 @@ static int parse_file(struct cctx *y, FILE *f, struct te_config *c)
 		 * most likely a paste error, and silently ignoring half a
 		 * file is what this parser exists to prevent. */
 		if (!yaml_parser_load(&parser, &extra)) {
-			r = fail_at(y, &parser.problem_mark, -EINVAL, "YAML syntax error: %s",
-				    parser.problem ? parser.problem : "unknown");
+			r = te_yaml_errorf(&y->err, te_yaml_line(&parser.problem_mark),
+					   te_yaml_col(&parser.problem_mark),
+					   "YAML syntax error: %s",
+					   parser.problem ? parser.problem : "unknown");
 		} else {
 			yaml_node_t *x = yaml_document_get_root_node(&extra);
 
 			if (x)
-				r = fail(y, x, "a second YAML document; the configuration is one mapping");
+				r = te_yaml_node_errorf(&y->err, x, "a second YAML document; the "
+							"configuration is one mapping");
 			yaml_document_delete(&extra);
 		}
 	}
@@ -561,7 +507,7 @@ out_parser:
 int te_config_load_flags(const char *path, unsigned flags, struct te_config *out, char *err,
 			 size_t errlen)
 {
-	struct cctx y = { .file = path, .flags = flags, .err = err, .errlen = errlen };
+	struct cctx y = { .flags = flags, .err = { .file = path, .buf = err, .len = errlen } };
 	struct te_config tmp;
 	struct stat st;
 	FILE *f;
@@ -570,16 +516,11 @@ int te_config_load_flags(const char *path, unsigned flags, struct te_config *out
 	if (err && errlen)
 		err[0] = '\0';
 	r = te_config_defaults(&tmp);
-	if (r < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: out of memory", path);
-		return r;
-	}
+	if (r < 0)
+		return te_yaml_oom(&y.err);
 	tmp.path = strdup(path);
 	if (!tmp.path) {
-		r = -ENOMEM;
-		if (err && errlen)
-			snprintf(err, errlen, "%s: out of memory", path);
+		r = te_yaml_oom(&y.err);
 		goto fail;
 	}
 	f = fopen(path, "re");
@@ -590,16 +531,13 @@ int te_config_load_flags(const char *path, unsigned flags, struct te_config *out
 			*out = tmp;
 			return 0;
 		}
-		if (err && errlen)
-			snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		te_yaml_errnof(&y.err, r, TE_YAML_NOPOS, TE_YAML_NOPOS, "%s", strerror(-r));
 		goto fail;
 	}
 	/* fopen() happily opens a directory; reading it would then fail with
 	 * an unhelpful YAML "reader error". */
 	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		if (err && errlen)
-			snprintf(err, errlen, "%s: not a regular file", path);
+		r = te_yaml_errorf(&y.err, TE_YAML_NOPOS, TE_YAML_NOPOS, "not a regular file");
 		fclose(f);
 		goto fail;
 	}

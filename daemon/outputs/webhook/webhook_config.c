@@ -12,7 +12,6 @@
 #include "webhook_internal.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <curl/curl.h>
 
 #include "webhook.h"
+#include "yaml_util.h"
 
 const char *te_webhook_kind_name(enum te_webhook_kind k)
 {
@@ -29,127 +29,41 @@ const char *te_webhook_kind_name(enum te_webhook_kind k)
 }
 
 struct vctx {
-	const char *file;
-	char *err;
-	size_t errlen;
-	char entry[48];       /* "outputs.webhooks[2]" or TRACEED_WEBHOOK_URL */
-	bool env;             /* messages without a position */
+	struct te_yaml_err err;  /* FILE: the configuration, or TRACEED_WEBHOOK_URL */
+	char entry[48];          /* "outputs.webhooks[2]" */
 };
 
-__attribute__((format(printf, 5, 6)))
-static int fail(struct vctx *v, unsigned line, unsigned col, const char *key, const char *fmt,
-		...)
-{
-	char msg[384];
-	va_list ap;
+/* Room for "outputs.webhooks[N].KEY" with one of known_keys[]. */
+#define KEY_MAX 64
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!v->err || !v->errlen)
-		return -EINVAL;
-	if (v->env)
-		snprintf(v->err, v->errlen, "%s: %s", v->entry, msg);
-	else if (key)
-		snprintf(v->err, v->errlen, "%s:%u:%u: %s.%s: %s", v->file, line, col, v->entry, key,
-			 msg);
-	else
-		snprintf(v->err, v->errlen, "%s:%u:%u: %s: %s", v->file, line, col, v->entry, msg);
-	return -EINVAL;
+/* @kv as a value to check, named "outputs.webhooks[N].KEY" (in @key). */
+static struct te_yaml_val kv_val(const struct vctx *v, const struct te_config_kv *kv,
+				 char key[KEY_MAX])
+{
+	snprintf(key, KEY_MAX, "%s.%s", v->entry, kv->key);
+	return (struct te_yaml_val){
+		.key = key,
+		.text = kv->value && kv->value[0] ? kv->value : NULL,
+		.found = kv->value ? NULL : "a mapping",
+		.line = kv->line,
+		.col = kv->col,
+	};
 }
 
-#define fail_kv(v, kv, ...) fail((v), (kv)->line, (kv)->col, (kv)->key, __VA_ARGS__)
-
-static int oom(struct vctx *v)
-{
-	if (v->err && v->errlen)
-		snprintf(v->err, v->errlen, "%s: out of memory", v->entry);
-	return -ENOMEM;
-}
-
-/* For messages: the value with control characters shown as '?', cut to
- * what fits in @buf with "..." marking the cut. */
-static const char *shown(const char *s, char *buf, size_t len)
-{
-	size_t n = strlen(s), i;
-
-	for (i = 0; i < n && i + 1 < len; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	buf[i] = '\0';
-	if (i < n && len > 4)
-		memcpy(buf + len - 4, "...", 4);
-	return buf;
-}
-
-static int want_str(struct vctx *v, const struct te_config_kv *kv)
-{
-	if (!kv->value)
-		return fail_kv(v, kv, "expected a string, found a mapping");
-	return 0;
-}
-
-static int want_nonempty(struct vctx *v, const struct te_config_kv *kv)
-{
-	int r = want_str(v, kv);
-
-	if (r == 0 && !kv->value[0])
-		return fail_kv(v, kv, "expected a value, found nothing");
-	return r;
-}
-
-static int want_bool(struct vctx *v, const struct te_config_kv *kv, bool *out)
-{
-	char b[64];
-	int r = want_nonempty(v, kv);
-
-	if (r < 0)
-		return r;
-	if (!strcasecmp(kv->value, "true"))
-		*out = true;
-	else if (!strcasecmp(kv->value, "false"))
-		*out = false;
-	else
-		return fail_kv(v, kv, "expected true or false, found '%s'",
-			       shown(kv->value, b, sizeof(b)));
-	return 0;
-}
-
-static int want_uint(struct vctx *v, const struct te_config_kv *kv, unsigned min, unsigned max,
-		     const char *unit, unsigned *out)
-{
-	unsigned long long n = 0;
-	char b[64];
-	int r = want_nonempty(v, kv);
-
-	if (r < 0)
-		return r;
-	for (const char *p = kv->value; *p; p++)
-		if (*p < '0' || *p > '9')
-			return fail_kv(v, kv, "'%s' is not a number%s%s", shown(kv->value, b, sizeof(b)),
-				       *unit ? " of " : "", unit);
-	for (const char *p = kv->value; *p && n <= max; p++)
-		n = n * 10 + (unsigned)(*p - '0');
-	if (n < min || n > max)
-		return fail_kv(v, kv, "%s is out of range (%u to %u%s%s)",
-			       shown(kv->value, b, sizeof(b)), min, max, *unit ? " " : "", unit);
-	*out = (unsigned)n;
-	return 0;
-}
-
-static int want_file(struct vctx *v, const struct te_config_kv *kv, char **out)
+/* A file to read: an absolute path, readable now rather than at the first
+ * delivery, hours later. */
+static int want_file(struct vctx *v, const struct te_yaml_val *val, char **out)
 {
 	char b[256];
-	int r = want_nonempty(v, kv);
+	int r = te_yaml_want_path(&v->err, val);
 
 	if (r < 0)
 		return r;
-	if (kv->value[0] != '/')
-		return fail_kv(v, kv, "'%s' is not an absolute path", shown(kv->value, b, sizeof(b)));
-	/* Checked now rather than at the first delivery, hours later. */
-	if (access(kv->value, R_OK) < 0)
-		return fail_kv(v, kv, "%s: %s", shown(kv->value, b, sizeof(b)), strerror(errno));
-	*out = strdup(kv->value);
-	return *out ? 0 : oom(v);
+	if (access(val->text, R_OK) < 0)
+		return te_yaml_val_errorf(&v->err, val, "%s: %s",
+					  te_yaml_shown(val->text, b, sizeof(b)), strerror(errno));
+	*out = strdup(val->text);
+	return *out ? 0 : te_yaml_oom(&v->err);
 }
 
 int te_webhook_url_check(const char *url, char **public_out, char *why, size_t whylen)
@@ -215,24 +129,25 @@ out:
 	return r;
 }
 
-static int want_url(struct vctx *v, const struct te_config_kv *kv, struct te_webhook_opts *o)
+static int want_url(struct vctx *v, const struct te_yaml_val *val, struct te_webhook_opts *o)
 {
 	char why[160], b[128];
-	int r = want_nonempty(v, kv);
+	int r = te_yaml_want_str(&v->err, val, "a URL");
 
 	if (r < 0)
 		return r;
-	r = te_webhook_url_check(kv->value, &o->url_public, why, sizeof(why));
+	r = te_webhook_url_check(val->text, &o->url_public, why, sizeof(why));
 	if (r == -ENOMEM)
-		return oom(v);
+		return te_yaml_oom(&v->err);
 	if (r < 0) {
 		/* the public form is not known yet: do not echo a password */
-		if (strchr(kv->value, '@'))
-			return fail_kv(v, kv, "%s", why);
-		return fail_kv(v, kv, "'%s': %s", shown(kv->value, b, sizeof(b)), why);
+		if (strchr(val->text, '@'))
+			return te_yaml_val_errorf(&v->err, val, "%s", why);
+		return te_yaml_val_errorf(&v->err, val, "'%s': %s",
+					  te_yaml_shown(val->text, b, sizeof(b)), why);
 	}
-	o->url = strdup(kv->value);
-	return o->url ? 0 : oom(v);
+	o->url = strdup(val->text);
+	return o->url ? 0 : te_yaml_oom(&v->err);
 }
 
 static bool valid_name(const char *s)
@@ -255,44 +170,50 @@ static bool tchar(char c)
 	       (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
-static int want_headers(struct vctx *v, const struct te_config_kv *kv, struct te_webhook_opts *o)
+/* @kv is headers:, named by @val. */
+static int want_headers(struct vctx *v, const struct te_config_kv *kv,
+			const struct te_yaml_val *val, struct te_webhook_opts *o)
 {
 	char b[64];
 
 	if (kv->value) {
 		if (!kv->value[0]) /* "headers:" with nothing: none */
 			return 0;
-		return fail_kv(v, kv, "expected a mapping of header names to values, found '%s'",
-			       shown(kv->value, b, sizeof(b)));
+		return te_yaml_val_errorf(&v->err, val, "expected a mapping of header names to "
+					  "values, found '%s'",
+					  te_yaml_shown(kv->value, b, sizeof(b)));
 	}
 	if (kv->nsub > TE_WEBHOOK_MAX_HEADERS)
-		return fail_kv(v, kv, "more than %d headers", TE_WEBHOOK_MAX_HEADERS);
+		return te_yaml_val_errorf(&v->err, val, "more than %d headers",
+					  TE_WEBHOOK_MAX_HEADERS);
 	o->headers = calloc(kv->nsub ? kv->nsub : 1, sizeof(*o->headers));
 	if (!o->headers)
-		return oom(v);
+		return te_yaml_oom(&v->err);
 	for (size_t i = 0; i < kv->nsub; i++) {
 		const struct te_config_kv *h = &kv->sub[i];
 		const char *name = h->key;
-		char key[96];
 
-		snprintf(key, sizeof(key), "headers.%s", name);
 		for (const char *p = name; *p; p++)
 			if (!tchar(*p))
-				return fail(v, h->line, h->col, "headers",
-					    "'%s' is not a valid header name",
-					    shown(name, b, sizeof(b)));
+				return te_yaml_errorf(&v->err, h->line, h->col,
+						      "%s: '%s' is not a valid header name",
+						      val->key, te_yaml_shown(name, b, sizeof(b)));
 		/* the body's framing is libcurl's business */
 		if (!strcasecmp(name, "Content-Length") || !strcasecmp(name, "Transfer-Encoding"))
-			return fail(v, h->line, h->col, key, "this header cannot be set");
+			return te_yaml_errorf(&v->err, h->line, h->col,
+					      "%s.%s: this header cannot be set", val->key, name);
 		if (!h->value)
-			return fail(v, h->line, h->col, key, "expected a string, found a mapping");
+			return te_yaml_errorf(&v->err, h->line, h->col,
+					      "%s.%s: expected a string, found a mapping", val->key,
+					      name);
 		for (const char *p = h->value; *p; p++)
 			if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
-				return fail(v, h->line, h->col, key,
-					    "the value contains a control character (CR, LF, ...)");
+				return te_yaml_errorf(&v->err, h->line, h->col,
+						      "%s.%s: the value contains a control "
+						      "character (CR, LF, ...)", val->key, name);
 		if (asprintf(&o->headers[o->nheaders], "%s: %s", name, h->value) < 0) {
 			o->headers[o->nheaders] = NULL;
-			return oom(v);
+			return te_yaml_oom(&v->err);
 		}
 		o->nheaders++;
 	}
@@ -321,7 +242,8 @@ static int parse_entry(struct vctx *v, const struct te_config_webhook *w, size_t
 		       struct te_webhook_opts *o)
 {
 	const struct te_config_kv *url = NULL, *method = NULL, *key = NULL, *cert = NULL;
-	char b[128];
+	struct te_yaml_val val;
+	char b[128], kb[KEY_MAX];
 	int r = 0;
 
 	opts_init(o);
@@ -334,78 +256,90 @@ static int parse_entry(struct vctx *v, const struct te_config_webhook *w, size_t
 			if (!strcmp(k, known_keys[j]))
 				break;
 		if (j == sizeof(known_keys) / sizeof(known_keys[0])) {
-			r = fail(v, kv->line, kv->col, NULL, "unknown key '%s'",
-				 shown(k, b, sizeof(b)));
+			r = te_yaml_errorf(&v->err, kv->line, kv->col, "%s: unknown key '%s'",
+					   v->entry, te_yaml_shown(k, b, sizeof(b)));
 			break;
 		}
+		val = kv_val(v, kv, kb);
 		if (!strcmp(k, "url")) {
 			url = kv;
-			r = want_url(v, kv, o);
+			r = want_url(v, &val, o);
 		} else if (!strcmp(k, "name")) {
-			r = want_nonempty(v, kv);
-			if (r == 0 && !valid_name(kv->value))
-				r = fail_kv(v, kv,
-					    "'%s' is not a valid name (1 to %d of A-Z a-z 0-9 - _ ., "
-					    "not starting with '.')",
-					    shown(kv->value, b, sizeof(b)), TE_WEBHOOK_NAME_MAX);
-			if (r == 0 && !(o->name = strdup(kv->value)))
-				r = oom(v);
+			r = te_yaml_want_str(&v->err, &val, "a string");
+			if (r == 0 && !valid_name(val.text))
+				r = te_yaml_val_errorf(&v->err, &val, "'%s' is not a valid name "
+						       "(1 to %d of A-Z a-z 0-9 - _ ., not "
+						       "starting with '.')",
+						       te_yaml_shown(val.text, b, sizeof(b)),
+						       TE_WEBHOOK_NAME_MAX);
+			if (r == 0 && !(o->name = strdup(val.text)))
+				r = te_yaml_oom(&v->err);
 		} else if (!strcmp(k, "kind")) {
-			r = want_nonempty(v, kv);
-			if (r == 0 && !strcmp(kv->value, "falcosidekick"))
+			r = te_yaml_want_str(&v->err, &val, "a string");
+			if (r == 0 && !strcmp(val.text, "falcosidekick"))
 				o->kind = TE_WEBHOOK_FALCOSIDEKICK;
-			else if (r == 0 && !strcmp(kv->value, "webhook"))
+			else if (r == 0 && !strcmp(val.text, "webhook"))
 				o->kind = TE_WEBHOOK_PLAIN;
 			else if (r == 0)
-				r = fail_kv(v, kv, "'%s' is not a kind (falcosidekick, webhook)",
-					    shown(kv->value, b, sizeof(b)));
+				r = te_yaml_val_errorf(&v->err, &val, "'%s' is not a kind "
+						       "(falcosidekick, webhook)",
+						       te_yaml_shown(val.text, b, sizeof(b)));
 		} else if (!strcmp(k, "headers")) {
-			r = want_headers(v, kv, o);
+			r = want_headers(v, kv, &val, o);
 		} else if (!strcmp(k, "min_severity")) {
-			r = want_nonempty(v, kv);
-			if (r == 0 && te_severity_parse(kv->value, &o->min_severity) < 0)
-				r = fail_kv(v, kv,
-					    "'%s' is not a severity (info, low, medium, high, critical)",
-					    shown(kv->value, b, sizeof(b)));
+			r = te_yaml_want_str(&v->err, &val, "a string");
+			if (r == 0 && te_severity_parse(val.text, &o->min_severity) < 0)
+				r = te_yaml_val_errorf(&v->err, &val,
+						       "'%s' is not a severity (info, low, medium, "
+						       "high, critical)",
+						       te_yaml_shown(val.text, b, sizeof(b)));
 		} else if (!strcmp(k, "timeout")) {
-			r = want_uint(v, kv, 1, TE_WEBHOOK_MAX_TIMEOUT_S, "seconds", &o->timeout_s);
+			r = te_yaml_want_uint(&v->err, &val, 1, TE_WEBHOOK_MAX_TIMEOUT_S, "seconds",
+					      &o->timeout_s);
 		} else if (!strcmp(k, "method")) {
 			method = kv;
-			r = want_nonempty(v, kv);
-			if (r == 0 && !strcmp(kv->value, "POST"))
+			r = te_yaml_want_str(&v->err, &val, "a string");
+			if (r == 0 && !strcmp(val.text, "POST"))
 				o->put = false;
-			else if (r == 0 && !strcmp(kv->value, "PUT"))
+			else if (r == 0 && !strcmp(val.text, "PUT"))
 				o->put = true;
 			else if (r == 0)
-				r = fail_kv(v, kv, "'%s' is not a method (POST, PUT)",
-					    shown(kv->value, b, sizeof(b)));
+				r = te_yaml_val_errorf(&v->err, &val, "'%s' is not a method "
+						       "(POST, PUT)",
+						       te_yaml_shown(val.text, b, sizeof(b)));
 		} else if (!strcmp(k, "ca_file")) {
-			r = want_file(v, kv, &o->ca_file);
+			r = want_file(v, &val, &o->ca_file);
 		} else if (!strcmp(k, "client_cert")) {
 			cert = kv;
-			r = want_file(v, kv, &o->client_cert);
+			r = want_file(v, &val, &o->client_cert);
 		} else if (!strcmp(k, "client_key")) {
 			key = kv;
-			r = want_file(v, kv, &o->client_key);
+			r = want_file(v, &val, &o->client_key);
 		} else if (!strcmp(k, "checkcert")) {
-			r = want_bool(v, kv, &o->checkcert);
+			r = te_yaml_want_bool(&v->err, &val, &o->checkcert);
 		} else if (!strcmp(k, "spool_max_mib")) {
-			r = want_uint(v, kv, 1, TE_WEBHOOK_MAX_SPOOL_MIB, "MiB", &o->spool_max_mib);
+			r = te_yaml_want_uint(&v->err, &val, 1, TE_WEBHOOK_MAX_SPOOL_MIB, "MiB",
+					      &o->spool_max_mib);
 		} else if (!strcmp(k, "max_backoff")) {
-			r = want_uint(v, kv, 1, TE_WEBHOOK_MAX_TIMEOUT_S, "seconds", &o->max_backoff_s);
+			r = te_yaml_want_uint(&v->err, &val, 1, TE_WEBHOOK_MAX_TIMEOUT_S, "seconds",
+					      &o->max_backoff_s);
 		}
 	}
 	if (r < 0)
 		return r;
 	if (!url)
-		return fail(v, w->line, w->col, NULL, "url is missing");
-	if (method && o->put && o->kind == TE_WEBHOOK_FALCOSIDEKICK)
-		return fail_kv(v, method, "kind falcosidekick accepts POST only");
-	if (key && !cert)
-		return fail_kv(v, key, "client_key needs client_cert");
+		return te_yaml_errorf(&v->err, w->line, w->col, "%s: url is missing", v->entry);
+	if (method && o->put && o->kind == TE_WEBHOOK_FALCOSIDEKICK) {
+		val = kv_val(v, method, kb);
+		return te_yaml_val_errorf(&v->err, &val, "kind falcosidekick accepts POST only");
+	}
+	if (key && !cert) {
+		val = kv_val(v, key, kb);
+		return te_yaml_val_errorf(&v->err, &val, "client_key needs client_cert");
+	}
 	if (!o->name && asprintf(&o->name, "webhook-%zu", index + 1) < 0) {
 		o->name = NULL;
-		return oom(v);
+		return te_yaml_oom(&v->err);
 	}
 	return 0;
 }
@@ -434,13 +368,14 @@ int te_webhook_opts_parse(const char *file, const struct te_config_webhook *entr
 			  size_t nentries, const char *env_url,
 			  struct te_webhook_opts **out, size_t *nout, char *err, size_t errlen)
 {
-	struct vctx v = { .file = file ? file : "<configuration>", .err = err,
-			  .errlen = errlen };
+	struct vctx v = { .err = { .buf = err, .len = errlen } };
 	bool env = env_url && env_url[0];
 	size_t n = nentries + (env ? 1 : 0), i;
 	struct te_webhook_opts *o;
 	int r = 0;
 
+	file = file ? file : "<configuration>";
+	v.err.file = file;
 	*out = NULL;
 	*nout = 0;
 	if (err && errlen)
@@ -448,10 +383,8 @@ int te_webhook_opts_parse(const char *file, const struct te_config_webhook *entr
 	if (n == 0)
 		return 0;
 	o = calloc(n, sizeof(*o));
-	if (!o) {
-		snprintf(v.entry, sizeof(v.entry), "outputs.webhooks");
-		return oom(&v);
-	}
+	if (!o)
+		return te_yaml_oom(&v.err);
 	for (i = 0; i < nentries; i++) {
 		const struct te_config_webhook *w = &entries[i];
 
@@ -466,37 +399,41 @@ int te_webhook_opts_parse(const char *file, const struct te_config_webhook *entr
 				for (size_t k = 0; k < w->nkv; k++)
 					if (!strcmp(w->kv[k].key, "name"))
 						at = &w->kv[k];
-				r = fail(&v, at ? at->line : w->line, at ? at->col : w->col, "name",
-					 "'%s' is already the name of outputs.webhooks[%zu] (line %u); "
-					 "each output needs its own (it names its spool)",
-					 o[i].name, j, entries[j].line);
+				r = te_yaml_errorf(&v.err, at ? at->line : w->line,
+						   at ? at->col : w->col,
+						   "%s.name: '%s' is already the name of "
+						   "outputs.webhooks[%zu] (line %u); each output "
+						   "needs its own (it names its spool)",
+						   v.entry, o[i].name, j, entries[j].line);
 				goto fail;
 			}
 	}
 	if (env) {
 		char why[160];
 
-		snprintf(v.entry, sizeof(v.entry), "%s", TE_WEBHOOK_ENV_URL);
-		v.env = true;
+		/* messages about the variable, without a position */
+		v.err.file = TE_WEBHOOK_ENV_URL;
 		opts_init(&o[i]);
 		i++; /* freed on failure from here on */
 		r = te_webhook_url_check(env_url, &o[i - 1].url_public, why, sizeof(why));
 		if (r < 0) {
-			r = r == -ENOMEM ? oom(&v) : fail(&v, 0, 0, NULL, "%s", why);
+			r = r == -ENOMEM ? te_yaml_oom(&v.err)
+					 : te_yaml_errorf(&v.err, TE_YAML_NOPOS, TE_YAML_NOPOS,
+							  "%s", why);
 			goto fail;
 		}
 		o[i - 1].url = strdup(env_url);
 		o[i - 1].name = strdup("env");
 		if (!o[i - 1].url || !o[i - 1].name) {
-			r = oom(&v);
+			r = te_yaml_oom(&v.err);
 			goto fail;
 		}
 		for (size_t j = 0; j + 1 < i; j++)
 			if (!strcmp(o[j].name, "env")) {
-				r = fail(&v, 0, 0, NULL,
-					 "adds an output named \"env\", but outputs.webhooks[%zu] in %s "
-					 "has that name already",
-					 j, v.file);
+				r = te_yaml_errorf(&v.err, TE_YAML_NOPOS, TE_YAML_NOPOS,
+						   "adds an output named \"env\", but "
+						   "outputs.webhooks[%zu] in %s has that name "
+						   "already", j, file);
 				goto fail;
 			}
 	}
