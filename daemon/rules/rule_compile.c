@@ -295,8 +295,40 @@ static bool pred_on(const struct rl_node *nd, const struct te_event_desc *d)
 	return rl_field_on_event(&nd->field, d, &t) && (t == TE_RV_NONE || type_possible(nd, t));
 }
 
-/* Events on which the predicate can be true. */
-static void pred_events(const struct rl_node *nd, bool out[TE_EV_MAX])
+/*
+ * Can an evt.retval predicate hold for a failed call (some retval < 0)?
+ * Anything else about the return value (exists, a type error) can.
+ */
+static bool retval_can_fail(const struct rl_node *nd)
+{
+	for (size_t i = 0; i < nd->nlits; i++) {
+		const struct rl_lit *l = &nd->lits[i];
+
+		if (!l->num_ok)
+			return true;
+		switch (nd->op) {
+		case RL_OP_EQ:
+		case RL_OP_IN:
+			if (l->num < 0)
+				return true;
+			break;
+		case RL_OP_GT:
+			if (l->num < -1)
+				return true;
+			break;
+		case RL_OP_GE:
+			if (l->num <= -1)
+				return true;
+			break;
+		default:
+			return true;  /* !=, <, <=: some negative value satisfies them */
+		}
+	}
+	return nd->nlits == 0;
+}
+
+/* Events on which the predicate can be true (@failed: for a failed call). */
+static void pred_events(const struct rl_node *nd, bool failed, bool out[TE_EV_MAX])
 {
 	const struct te_event_desc *tab;
 	size_t n;
@@ -304,7 +336,9 @@ static void pred_events(const struct rl_node *nd, bool out[TE_EV_MAX])
 	tab = te_event_table(&n);
 	for (size_t i = 0; i < n; i++)
 		if (tab[i].id < TE_EV_MAX)
-			out[tab[i].id] = pred_on(nd, &tab[i]);
+			out[tab[i].id] = pred_on(nd, &tab[i]) &&
+					 !(failed && nd->field.id == RL_F_EVT_RETVAL &&
+					   !retval_can_fail(nd));
 }
 
 static void all_events(bool out[TE_EV_MAX])
@@ -318,7 +352,7 @@ static void all_events(bool out[TE_EV_MAX])
 			out[tab[i].id] = true;
 }
 
-static void node_events(const struct rl_node *nd, bool out[TE_EV_MAX])
+static void node_events(const struct rl_node *nd, bool failed, bool out[TE_EV_MAX])
 {
 	bool kid[TE_EV_MAX];
 
@@ -329,19 +363,19 @@ static void node_events(const struct rl_node *nd, bool out[TE_EV_MAX])
 		all_events(out);
 		break;
 	case RL_N_PRED:
-		pred_events(nd, out);
+		pred_events(nd, failed, out);
 		break;
 	case RL_N_AND:
 		all_events(out);
 		for (size_t i = 0; i < nd->nkids; i++) {
-			node_events(nd->kids[i], kid);
+			node_events(nd->kids[i], failed, kid);
 			for (size_t j = 0; j < TE_EV_MAX; j++)
 				out[j] = out[j] && kid[j];
 		}
 		break;
 	case RL_N_OR:
 		for (size_t i = 0; i < nd->nkids; i++) {
-			node_events(nd->kids[i], kid);
+			node_events(nd->kids[i], failed, kid);
 			for (size_t j = 0; j < TE_EV_MAX; j++)
 				out[j] = out[j] || kid[j];
 		}
@@ -356,7 +390,17 @@ void te_expr_events(const struct te_expr *e, bool out[TE_EV_MAX])
 		all_events(out);
 		return;
 	}
-	node_events(e->root, out);
+	node_events(e->root, false, out);
+}
+
+void te_expr_events_failed(const struct te_expr *e, bool out[TE_EV_MAX])
+{
+	if (!e) {
+		memset(out, 0, TE_EV_MAX * sizeof(bool));
+		all_events(out);
+		return;
+	}
+	node_events(e->root, true, out);
 }
 
 /* ---- prefilter keys ----------------------------------------------------- */

@@ -79,6 +79,16 @@ bool te_expr_eval(const struct te_expr *e, const struct te_rule_event *ev);
  * restricts to events that have an argument NAME.
  */
 void te_expr_events(const struct te_expr *e, bool out[TE_EV_MAX]);
+/*
+ * The same for a failed call (evt.retval < 0): an event is left out when
+ * the condition requires, in every match, a return value no failure has
+ * (evt.retval = 0, >= 0, > 0...).  The kernel then drops that event's
+ * failures before building a record, so a flood of failing calls, which no
+ * rule can match, cannot crowd out the events that matter.  An
+ * over-approximation like te_expr_events: a condition it cannot see
+ * through (not, a type it does not know) keeps failures.
+ */
+void te_expr_events_failed(const struct te_expr *e, bool out[TE_EV_MAX]);
 
 /* Output templates: text with %field and %field[N] / %evt.arg.NAME. */
 struct te_template;
