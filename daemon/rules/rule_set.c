@@ -412,6 +412,15 @@ int te_ruleset_set_enabled(struct te_ruleset *rs, const char *id, bool enabled)
 	return ret;
 }
 
+void te_ruleset_events_failed(const struct te_ruleset *rs, bool out[TE_EV_MAX])
+{
+	memset(out, 0, TE_EV_MAX * sizeof(out[0]));
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->rules[i]->enabled)
+			for (unsigned e = 0; e < TE_EV_MAX; e++)
+				out[e] |= rs->rules[i]->events[e] && rs->rules[i]->events_failed[e];
+}
+
 void te_ruleset_events(const struct te_ruleset *rs, bool out[TE_EV_MAX])
 {
 	memset(out, 0, TE_EV_MAX * sizeof(out[0]));
@@ -928,6 +937,7 @@ static struct te_rule *compile(const struct draft *dr, const struct te_rl_defs *
 	if (fail)
 		goto bad;
 	te_expr_events(r->cond, r->events);
+	te_expr_events_failed(r->cond, r->events_failed);
 	free(segs);
 	sb_free(&sb);
 	return r;

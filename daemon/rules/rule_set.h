@@ -47,6 +47,7 @@ struct te_rule {
 	struct te_expr *cond;      /* condition and exceptions, compiled */
 	struct te_template *tpl;   /* output, compiled */
 	bool events[TE_EV_MAX];    /* event types it can match */
+	bool events_failed[TE_EV_MAX]; /* ... when the call failed (retval < 0) */
 	uint64_t hits;
 };
 
@@ -70,6 +71,9 @@ size_t te_ruleset_enabled_count(const struct te_ruleset *rs);
 int te_ruleset_set_enabled(struct te_ruleset *rs, const char *id, bool enabled);
 /* Union of the event types of the enabled rules. */
 void te_ruleset_events(const struct te_ruleset *rs, bool out[TE_EV_MAX]);
+/* The same for failed calls (te_expr_events_failed): the events whose
+ * failures some enabled rule can match. */
+void te_ruleset_events_failed(const struct te_ruleset *rs, bool out[TE_EV_MAX]);
 
 typedef void (*te_match_fn)(void *ctx, struct te_rule *rule, const struct te_rule_event *ev);
 /*

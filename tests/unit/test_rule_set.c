@@ -279,6 +279,30 @@ static void test_events_union(void **state)
 	te_ruleset_free(rs);
 }
 
+/* The events whose failed calls some rule can match: only those reach
+ * user space when they fail (the kernel drops the rest). */
+static void test_events_failed(void **state)
+{
+	struct te_ruleset *rs = load_ok("failed.yaml");
+	bool ev[TE_EV_MAX], failed[TE_EV_MAX];
+
+	(void)state;
+	te_ruleset_events(rs, ev);
+	te_ruleset_events_failed(rs, failed);
+	assert_true(ev[TE_EV_OPENAT] && !failed[TE_EV_OPENAT]);
+	assert_true(ev[TE_EV_UNLINKAT] && failed[TE_EV_UNLINKAT]);
+	assert_true(ev[TE_EV_CONNECT] && failed[TE_EV_CONNECT]);
+	assert_true(ev[TE_EV_CHMOD] && failed[TE_EV_CHMOD]);
+	assert_true(ev[TE_EV_RENAMEAT] && !failed[TE_EV_RENAMEAT]);
+	assert_true(ev[TE_EV_PTRACE] && !failed[TE_EV_PTRACE]);
+	assert_false(failed[TE_EV_EXECVE]);
+	/* a disabled rule needs nothing */
+	assert_int_equal(te_ruleset_set_enabled(rs, "F-2", false), 0);
+	te_ruleset_events_failed(rs, failed);
+	assert_false(failed[TE_EV_UNLINKAT]);
+	te_ruleset_free(rs);
+}
+
 static void test_match_and_index(void **state)
 {
 	struct te_ruleset *rs = load_ok("good.yaml");
@@ -781,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_err_append_missing),
 		cmocka_unit_test(test_err_engine_version),
 		cmocka_unit_test(test_err_types),
+		cmocka_unit_test(test_events_failed),
 		cmocka_unit_test(test_err_expansion),
 		cmocka_unit_test(test_err_missing_path),
 		cmocka_unit_test(test_err_condition_positions),
