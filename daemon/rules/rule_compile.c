@@ -571,3 +571,77 @@ int rl_expr_keys(const struct te_expr *e, const struct te_event_desc *d, struct 
 		keys_reset(out, true);
 	return r;
 }
+
+/* ---- exceptions that rest on the process's own words ------------------- */
+
+/* Fields whose value the process chooses: its name, its command line and
+ * environment, its parent's and ancestors' names. */
+static bool field_self_chosen(const struct rl_field *f)
+{
+	switch (f->id) {
+	case RL_F_PROC_NAME:
+	case RL_F_PROC_CMDLINE:
+	case RL_F_PROC_ARGS:
+	case RL_F_PROC_PNAME:
+	case RL_F_PROC_PCMDLINE:
+	case RL_F_PROC_ANAME:
+		return true;
+	case RL_F_EVT_ARG:
+		return !strcmp(f->name, "evt.arg.env") || !strcmp(f->name, "evt.arg.envp") ||
+		       !strcmp(f->name, "evt.arg.argv");
+	default:
+		return false;
+	}
+}
+
+static bool field_vouched(const struct rl_field *f)
+{
+	return f->id == RL_F_PROC_EXE_VERIFIED || f->id == RL_F_PROC_PEXE_VERIFIED ||
+	       f->id == RL_F_PROC_AEXE_VERIFIED;
+}
+
+/* In the conjunction @nd (an and, or one predicate): the first self-chosen
+ * field when no vouched one stands beside it, else NULL. */
+static const char *conj_weak(const struct rl_node *nd)
+{
+	const char *chosen = NULL;
+	bool vouched = false;
+
+	if (nd->kind == RL_N_PRED) {
+		chosen = field_self_chosen(&nd->field) ? nd->field.name : NULL;
+		vouched = field_vouched(&nd->field);
+	} else if (nd->kind == RL_N_AND) {
+		for (size_t i = 0; i < nd->nkids; i++) {
+			const struct rl_node *k = nd->kids[i];
+
+			if (k->kind != RL_N_PRED)
+				continue; /* nested or/not: judged on their own */
+			if (!chosen && field_self_chosen(&k->field))
+				chosen = k->field.name;
+			vouched = vouched || field_vouched(&k->field);
+		}
+	}
+	return vouched ? NULL : chosen;
+}
+
+/* Under a not, each alternative (an or's kid) is an exception: a way for
+ * an event to escape the rule. */
+static const char *node_weak(const struct rl_node *nd, bool under_not)
+{
+	const char *w;
+
+	if (under_not && (w = conj_weak(nd)))
+		return w;
+	for (size_t i = 0; i < nd->nkids; i++) {
+		bool nested_not = nd->kind == RL_N_NOT || (under_not && nd->kind == RL_N_OR);
+
+		if ((w = node_weak(nd->kids[i], nested_not)))
+			return w;
+	}
+	return NULL;
+}
+
+const char *te_expr_weak_exception(const struct te_expr *e)
+{
+	return e ? node_weak(e->root, false) : NULL;
+}

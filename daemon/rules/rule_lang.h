@@ -89,6 +89,15 @@ void te_expr_events(const struct te_expr *e, bool out[TE_EV_MAX]);
  * through (not, a type it does not know) keeps failures.
  */
 void te_expr_events_failed(const struct te_expr *e, bool out[TE_EV_MAX]);
+/*
+ * An exception that an attacker can talk past: a way out of the condition
+ * (an alternative under a `not`, which is what `exceptions:` become too)
+ * that tests a field the process chooses itself (proc.name, proc.pname,
+ * proc.aname, proc.cmdline, proc.args, argv, env) with no field the kernel
+ * vouches for (proc.exe_verified, proc.pexe_verified, proc.aexe_verified)
+ * in the same conjunction.  Returns the first such field's name, or NULL.
+ */
+const char *te_expr_weak_exception(const struct te_expr *e);
 
 /* Output templates: text with %field and %field[N] / %evt.arg.NAME. */
 struct te_template;

@@ -412,6 +412,27 @@ int te_ruleset_set_enabled(struct te_ruleset *rs, const char *id, bool enabled)
 	return ret;
 }
 
+size_t te_ruleset_warn_weak_exceptions(const struct te_ruleset *rs, FILE *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct te_rule *r = rs->rules[i];
+		const char *f = te_expr_weak_exception(r->cond);
+
+		if (!f)
+			continue;
+		n++;
+		fprintf(out,
+			"%s:%u: warning: rule %s: an exception tests %s, which the process "
+			"chooses itself, without a field the kernel vouches for "
+			"(proc.exe_verified, proc.pexe_verified, proc.aexe_verified)\n",
+			r->source_file ? r->source_file : "<rules>", r->source_line,
+			r->id ? r->id : r->name, f);
+	}
+	return n;
+}
+
 void te_ruleset_events_failed(const struct te_ruleset *rs, bool out[TE_EV_MAX])
 {
 	memset(out, 0, TE_EV_MAX * sizeof(out[0]));

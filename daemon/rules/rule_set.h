@@ -74,6 +74,12 @@ void te_ruleset_events(const struct te_ruleset *rs, bool out[TE_EV_MAX]);
 /* The same for failed calls (te_expr_events_failed): the events whose
  * failures some enabled rule can match. */
 void te_ruleset_events_failed(const struct te_ruleset *rs, bool out[TE_EV_MAX]);
+/*
+ * `traceed --validate`'s warnings: one "FILE:LINE: warning: ..." line on
+ * @out for each rule with an exception that rests only on what the
+ * process says about itself (te_expr_weak_exception).  Returns how many.
+ */
+size_t te_ruleset_warn_weak_exceptions(const struct te_ruleset *rs, FILE *out);
 
 typedef void (*te_match_fn)(void *ctx, struct te_rule *rule, const struct te_rule_event *ev);
 /*

@@ -52,6 +52,8 @@ static int run_validate(const struct te_cli *cli)
 
 	if (!rs)
 		return 1;
+	/* warnings only: such a rule works, but can be talked past */
+	te_ruleset_warn_weak_exceptions(rs, stderr);
 	printf("traceed: %zu rules valid (%zu enabled)\n", te_ruleset_count(rs),
 	       te_ruleset_enabled_count(rs));
 	return 0;

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "event.h"
+#include "rule_lang.h"
 #include "rule_set.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -300,6 +301,39 @@ static void test_events_failed(void **state)
 	assert_int_equal(te_ruleset_set_enabled(rs, "F-2", false), 0);
 	te_ruleset_events_failed(rs, failed);
 	assert_false(failed[TE_EV_UNLINKAT]);
+	te_ruleset_free(rs);
+}
+
+/* --validate's warning: an exception on comm, argv or an ancestor's name
+ * without a field the kernel vouches for. */
+static void test_weak_exceptions(void **state)
+{
+	struct te_ruleset *rs = load_ok("weak.yaml");
+	static const struct {
+		const char *id, *field;
+	} want[] = {
+		{ "W-1", "proc.name" }, { "W-2", NULL }, { "W-3", NULL },
+		{ "W-4", "proc.pname" }, { "W-5", "proc.cmdline" },
+	};
+	char *text = NULL;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *got = te_expr_weak_exception(te_ruleset_find(rs, want[i].id)->cond);
+
+		if (want[i].field)
+			assert_string_equal(got, want[i].field);
+		else
+			assert_null(got);
+	}
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	assert_int_equal(te_ruleset_warn_weak_exceptions(rs, f), 3);
+	fclose(f);
+	assert_non_null(strstr(text, "weak.yaml:3: warning: rule W-1: an exception tests proc.name"));
+	free(text);
 	te_ruleset_free(rs);
 }
 
@@ -806,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_err_engine_version),
 		cmocka_unit_test(test_err_types),
 		cmocka_unit_test(test_events_failed),
+		cmocka_unit_test(test_weak_exceptions),
 		cmocka_unit_test(test_err_expansion),
 		cmocka_unit_test(test_err_missing_path),
 		cmocka_unit_test(test_err_condition_positions),
