@@ -17,6 +17,7 @@
 
 #include "cleanup.h"
 #include "event_format.h"
+#include "path.h"
 #include "log.h"
 #include "proctree.h"
 
@@ -193,6 +194,8 @@ static int arg_value(struct te_rv *rv, const struct te_arg_desc *d, struct json_
 			return fail(err, errlen, "%s: argument %s: too large", ev_name, d->name);
 		rv->type = TE_RV_STR;
 		rv->len = strlen(rv->str);
+		if (d->path) /* as live: rules see paths normalised */
+			rv->len = te_path_normalize((char *)rv->str, rv->len);
 		return 0;
 	}
 }

@@ -50,6 +50,8 @@ struct te_arg_desc {
 	const char *type;  /* Tracee's type string: "const char*", "long" */
 	uint8_t wire;      /* enum te_wire_type the kernel sends */
 	uint8_t fmt;       /* enum te_fmt */
+	bool path;         /* a file path (PATH() in event_table.c): rules see it
+			    * normalised (base/path.h) */
 };
 
 struct te_event_desc {

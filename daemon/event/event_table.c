@@ -68,7 +68,7 @@ _Static_assert(POS_COUNT < 255, "pos_by_id holds positions in a byte");
 
 /* Shorthands for argument descriptors: A(name, tracee type, wire, fmt). */
 #define A(n, t, w, f) { .name = n, .type = t, .wire = TE_W_##w, .fmt = TE_FMT_##f }
-#define PATH(n) A(n, "const char*", STR, STR)
+#define PATH(n) { .name = n, .type = "const char*", .wire = TE_W_STR, .fmt = TE_FMT_STR, .path = true }
 #define FD(n) A(n, "int", S64, INT)
 #define DIRFD(n) A(n, "int", S64, DIRFD)
 #define ARGV(n, t) A(n, t, STRARR, STRARR)

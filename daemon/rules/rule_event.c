@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "argfmt.h"
+#include "path.h"
 #include "strbuf.h"
 
 void te_rule_arena_free(struct te_rule_arena *a)
@@ -95,6 +96,9 @@ void te_rule_event_from_event(struct te_rule_event *re, struct te_rule_arena *ar
 			if (d->wire == TE_W_STR) {
 				rv->str = te_arena_put(arena, v->buf.p, v->buf.len);
 				rv->len = v->buf.len;
+				if (rv->str && d->path)
+					/* the arena's copy is ours to rewrite */
+					rv->len = te_path_normalize((char *)rv->str, rv->len);
 			} else {
 				/* decoded names (flags, enums, sockaddrs) */
 				sb_reset(&arena->text);

@@ -35,7 +35,7 @@ static int teardown(void **state)
 
 static const char *num_text(uint8_t fmt, uint8_t wire, uint64_t u)
 {
-	struct te_arg_desc d = { "x", "int", wire, fmt };
+	struct te_arg_desc d = { "x", "int", wire, fmt, false };
 	struct te_arg_value v = { .present = true, .u = u };
 
 	sb_reset(&sb);
@@ -45,7 +45,7 @@ static const char *num_text(uint8_t fmt, uint8_t wire, uint64_t u)
 
 static const char *num_json(uint8_t fmt, uint8_t wire, uint64_t u)
 {
-	struct te_arg_desc d = { "x", "int", wire, fmt };
+	struct te_arg_desc d = { "x", "int", wire, fmt, false };
 	struct te_arg_value v = { .present = true, .u = u };
 
 	sb_reset(&sb);
@@ -60,7 +60,7 @@ static const char *num_json(uint8_t fmt, uint8_t wire, uint64_t u)
 
 static const char *buf_text(uint8_t fmt, uint8_t wire, const void *p, size_t n)
 {
-	struct te_arg_desc d = { "x", "t", wire, fmt };
+	struct te_arg_desc d = { "x", "t", wire, fmt, false };
 	struct te_arg_value v = { .present = true };
 
 	v.buf.p = p;
@@ -72,7 +72,7 @@ static const char *buf_text(uint8_t fmt, uint8_t wire, const void *p, size_t n)
 
 static const char *buf_json(uint8_t fmt, uint8_t wire, const void *p, size_t n)
 {
-	struct te_arg_desc d = { "x", "t", wire, fmt };
+	struct te_arg_desc d = { "x", "t", wire, fmt, false };
 	struct te_arg_value v = { .present = true };
 
 	v.buf.p = p;
@@ -96,7 +96,7 @@ static void test_numbers(void **state)
 	assert_string_equal(J(BOOL, 7), "true");
 	/* absent */
 	{
-		struct te_arg_desc d = { "x", "int", TE_W_S64, TE_FMT_INT };
+		struct te_arg_desc d = { "x", "int", TE_W_S64, TE_FMT_INT, false };
 		struct te_arg_value v = { .present = false, .s = 5 };
 
 		sb_reset(&sb);
