@@ -5,8 +5,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
-rm -rf build-test build-asan
+rm -rf build-test build-asan build-release
 status=0
+
+# A release build (-O3), as a distribution makes it, must be warning-free:
+# built once with -Werror, without the tests.
+meson setup build-release --buildtype=release -Dwerror_strict=true -Dtests=disabled
+ninja -C build-release
 
 meson setup build-test -Dwerror_strict=true
 ninja -C build-test
