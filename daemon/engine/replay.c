@@ -247,6 +247,8 @@ int te_replay_parse(struct json_object *obj, struct te_rule_event *re,
 	re->cgroup_id = (uint64_t)get_int(obj, "cgroupId");
 	re->truncated = json_object_object_get_ex(obj, "truncated", &v) &&
 			json_object_get_boolean(v);
+	re->targets_traceed = json_object_object_get_ex(obj, "targetsTraceed", &v) &&
+			      json_object_get_boolean(v);
 	re->comm = get_str(obj, "processName", arena);
 	re->container_id = get_str(obj, "containerId", arena);
 	re->hostname = get_str(obj, "hostName", arena);

@@ -186,3 +186,34 @@ const struct te_arg_value *te_event_arg(const struct te_event *ev, const char *n
 	}
 	return NULL;
 }
+
+bool te_event_targets_pid(const struct te_event *ev, uint32_t pid)
+{
+	static const char *const targets[] = { "pid", "tgid", "tid" };
+	const struct te_arg_value *v;
+
+	if (!pid || !ev->desc)
+		return false;
+	switch (ev->desc->id) {
+	case TE_EV_KILL:
+	case TE_EV_TKILL:
+	case TE_EV_TGKILL:
+	case TE_EV_PTRACE:
+	case TE_EV_PROCESS_VM_READV:
+	case TE_EV_PROCESS_VM_WRITEV:
+		break;
+	default:
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		v = te_event_arg(ev, targets[i], NULL);
+		if (!v)
+			continue;
+		if (v->s == (int64_t)pid)
+			return true;
+		/* kill(-1, sig): every process the sender may signal, us too */
+		if (ev->desc->id == TE_EV_KILL && v->s == -1)
+			return true;
+	}
+	return false;
+}

@@ -98,5 +98,11 @@ int te_decode(const void *data, size_t size, int64_t boot_to_wall_ns,
 	      struct te_event *ev, char *err, size_t errlen);
 
 /* Argument lookup by name; NULL when the event has no such argument. */
+/*
+ * Is @ev aimed at process @pid: a signal (kill to it or to every process,
+ * tkill/tgkill to its main thread), ptrace or process_vm_readv/writev on
+ * it?  traceed asks it about itself: such an event is a tamper attempt.
+ */
+bool te_event_targets_pid(const struct te_event *ev, uint32_t pid);
 const struct te_arg_value *te_event_arg(const struct te_event *ev, const char *name,
 					const struct te_arg_desc **desc);

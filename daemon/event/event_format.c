@@ -27,6 +27,9 @@
  *                     kernel sent; an absent one is left out rather than
  *                     shown as null, and argsNum counts what is listed
  *   truncated         true, only when an argument was cut by the kernel
+ *   targetsTraceed    true, only when the event is a signal, ptrace or
+ *                     process_vm_* call aimed at traceed itself (traceed's
+ *                     own member: the evidence says so, and replay sees it)
  * matchedPolicies is omitted: traceed has rules, not Tracee policies.
  * "type" is the schema's Tracee type; "value" is decoded (argfmt.c).
  */
@@ -115,6 +118,8 @@ void te_output_json(struct strbuf *sb, const struct te_output_ctx *ctx,
 	sb_putc(sb, ']');
 	if (ev->truncated)
 		sb_puts(sb, ",\"truncated\":true");
+	if (ctx && te_event_targets_pid(ev, ctx->self_pid))
+		sb_puts(sb, ",\"targetsTraceed\":true");
 	sb_putc(sb, '}');
 }
 

@@ -12,6 +12,7 @@
 
 struct te_output_ctx {
 	const char *hostname;
+	uint32_t self_pid;   /* traceed's own pid: "targetsTraceed" (0: none) */
 };
 
 /* One JSON object (no newline) describing @ev, enriched from @proc (may be NULL). */

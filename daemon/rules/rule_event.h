@@ -52,6 +52,7 @@ struct te_rule_event {
 	const char *container_id;  /* never NULL; "" on the host */
 	const char *hostname;      /* never NULL */
 	bool truncated;
+	bool targets_traceed;      /* aimed at traceed itself (te_event_targets_pid) */
 	struct te_rv args[TE_MAX_ARGS]; /* indexed like desc->args */
 	/* For ancestor fields (proc.pname, proc.aname...); may be NULL. */
 	struct te_proctree *pt;

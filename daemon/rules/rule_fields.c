@@ -12,6 +12,9 @@
  *  evt.retval         number  syscall return value (0 for sched_* events
  *                             and for exec "enter" events)
  *  evt.truncated      number  1 when the kernel cut an argument, else 0
+ *  evt.targets_traceed number 1 when the event (a signal, ptrace,
+ *                             process_vm_readv/writev) is aimed at traceed
+ *                             itself, else 0
  *  evt.arg.NAME       (*)     argument NAME of the event.  Its type is the
  *                             schema's: number for INT, UINT, HEX, MODE and
  *                             BOOL (true = 1), list for argv/env/envp, string
@@ -119,6 +122,7 @@ static const struct field_def fields[] = {
 	{ "evt.time", RL_F_EVT_TIME, RL_TY_NUM, false },
 	{ "evt.retval", RL_F_EVT_RETVAL, RL_TY_NUM, false },
 	{ "evt.truncated", RL_F_EVT_TRUNCATED, RL_TY_NUM, false },
+	{ "evt.targets_traceed", RL_F_EVT_TARGETS_TRACEED, RL_TY_NUM, false },
 	{ "proc.name", RL_F_PROC_NAME, RL_TY_STR, false },
 	{ "proc.exe", RL_F_PROC_EXE, RL_TY_STR, false },
 	{ "proc.cmdline", RL_F_PROC_CMDLINE, RL_TY_STR, false },
@@ -532,6 +536,9 @@ void rl_field_get(const struct rl_field *f, const struct te_rule_event *ev, stru
 		break;
 	case RL_F_EVT_TRUNCATED:
 		set_num(v, ev->truncated);
+		break;
+	case RL_F_EVT_TARGETS_TRACEED:
+		set_num(v, ev->targets_traceed);
 		break;
 	case RL_F_EVT_ARG:
 		rv = event_arg(f, ev, &fmt);

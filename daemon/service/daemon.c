@@ -18,6 +18,7 @@
 #include "log.h"
 #include "rule_paths.h"
 #include "rule_state.h"
+#include "utf8.h"
 
 #define PROCTREE_CAPACITY 65536
 /* The BPF side batches wakeups under load: records are also collected on
@@ -125,6 +126,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	 * the (possibly just exec'd) process's identity. */
 	te_rule_event_from_event(&re, d->arena, &ev, d->pt, NULL, "", d->out.hostname,
 				 d->engine != NULL);
+	re.targets_traceed = te_event_targets_pid(&ev, d->out.self_pid);
 	proc = te_rule_event_track(d->pt, &re);
 	if (proc) {
 		/*
@@ -394,8 +396,22 @@ bool te_daemon_event_unavailable(const struct te_daemon *d, int id, const char *
 static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *ctx)
 {
 	struct te_daemon *d = ctx;
+	char path[64], comm[32] = "?";
+	FILE *f;
 
-	(void)s, (void)si;
+	(void)s;
+	/* who stops a security monitor is worth a line (the unit restarts
+	 * traceed unless it was systemctl stop, i.e. PID 1) */
+	snprintf(path, sizeof(path), "/proc/%u/comm", si->ssi_pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	te_utf8_sanitize_terminal(comm, strlen(comm));
+	log_notice("stopping: %s from pid %u (%s), uid %u", strsignal((int)si->ssi_signo),
+		   si->ssi_pid, comm, si->ssi_uid);
 	sd_event_exit(d->event, 0);
 	return 0;
 }
@@ -541,6 +557,7 @@ static int start(struct te_daemon *d)
 
 	gethostname(d->hostname, sizeof(d->hostname) - 1);
 	d->out.hostname = d->hostname;
+	d->out.self_pid = (uint32_t)getpid();
 	sb_init(&d->sb);
 	sb_init(&d->det);
 	d->pt = te_proctree_new(PROCTREE_CAPACITY);
