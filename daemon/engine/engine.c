@@ -222,6 +222,13 @@ static void on_match(void *ctx, struct te_rule *rule, const struct te_rule_event
 	emit(e, rule, re, 0, sb_str(&e->output), sb_str(&e->event), e->event.len);
 }
 
+void te_engine_report(struct te_engine *e, const struct te_rule *rule,
+		      const struct te_rule_event *re, const char *output)
+{
+	e->matches++;
+	emit(e, rule, re, 0, output, "", 0);
+}
+
 void te_engine_flush(struct te_engine *e, uint64_t now_ns, bool all)
 {
 	te_detector_flush(e->dedup, now_ns, all);

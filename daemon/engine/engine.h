@@ -52,6 +52,13 @@ void te_engine_set_dedup_window(struct te_engine *e, uint64_t window_ns);
  * te_engine_set_ruleset() report what is held before they let go of it.
  */
 void te_engine_flush(struct te_engine *e, uint64_t now_ns, bool all);
+/*
+ * Report a detection that no rule's condition produced (the daemon's own
+ * alarms, service/selfcheck.c) through the same outputs, with @output as
+ * its text and no event.  Never de-duplicated.
+ */
+void te_engine_report(struct te_engine *e, const struct te_rule *rule,
+		      const struct te_rule_event *re, const char *output);
 /* Match one event; returns the detections written. */
 unsigned te_engine_process(struct te_engine *e, const struct te_rule_event *re,
 			   te_event_json_fn event_json, void *ctx);

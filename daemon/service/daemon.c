@@ -18,6 +18,7 @@
 #include "log.h"
 #include "rule_paths.h"
 #include "rule_state.h"
+#include "selfcheck.h"
 #include "utf8.h"
 
 #define PROCTREE_CAPACITY 65536
@@ -122,6 +123,7 @@ static int on_record(void *ctx, void *data, size_t size)
 			log_warning("dropped a malformed record: %s", err);
 		return 0;
 	}
+	te_selfcheck_saw(&d->selfcheck, &ev);
 	/* The rule view first: the process tree is kept from it, then it gets
 	 * the (possibly just exec'd) process's identity. */
 	te_rule_event_from_event(&re, d->arena, &ev, d->pt, NULL, "", d->out.hostname,
@@ -242,10 +244,12 @@ static int on_duty_timer(sd_event_source *s, uint64_t usec, void *ctx)
 	if (d->engine)
 		te_engine_flush(d->engine, te_now_ns(CLOCK_REALTIME), false);
 	te_journal_tick(d->journal, te_now_ns(CLOCK_MONOTONIC));
-	sd_notifyf(0, "STATUS=%zu rules enabled, %llu events/s, %llu lost, %llu detections",
-		   d->rs ? te_ruleset_enabled_count(d->rs) : 0,
-		   (unsigned long long)(d->seen - d->seen_at_status),
-		   (unsigned long long)d->lost_reported, (unsigned long long)d->detections);
+	if (d->service)
+		sd_notifyf(0, "STATUS=%zu rules enabled, %llu events/s, %llu lost, %llu detections",
+			   d->rs ? te_ruleset_enabled_count(d->rs) : 0,
+			   (unsigned long long)(d->seen - d->seen_at_status),
+			   (unsigned long long)d->lost_reported,
+			   (unsigned long long)d->detections);
 	d->seen_at_status = d->seen;
 	rearm(s, usec + DUTY_USEC);
 	return 0;
@@ -508,13 +512,13 @@ static int add_sources(struct te_daemon *d)
 	    (r = sd_event_add_time(d->event, NULL, CLOCK_MONOTONIC, now + CONSUME_USEC, 10000,
 				   on_consume_timer, d)) < 0 ||
 	    (r = sd_event_add_time(d->event, NULL, CLOCK_MONOTONIC, now + LOST_REPORT_USEC, 0,
-				   on_lost_timer, d)) < 0)
+				   on_lost_timer, d)) < 0 ||
+	    /* both modes: held repeats; the rest of it is the service's */
+	    (r = sd_event_add_time(d->event, NULL, CLOCK_MONOTONIC, now + DUTY_USEC, 0,
+				   on_duty_timer, d)) < 0 ||
+	    (r = te_selfcheck_start(d)) < 0)
 		return r;
 	if (d->service) {
-		r = sd_event_add_time(d->event, NULL, CLOCK_MONOTONIC, now + DUTY_USEC, 0,
-				      on_duty_timer, d);
-		if (r < 0)
-			return r;
 		/* WATCHDOG=1 from the loop itself while it turns */
 		r = sd_event_set_watchdog(d->event, true);
 		if (r < 0)
@@ -625,6 +629,7 @@ static void stop(struct te_daemon *d)
 		fflush(stdout);
 		summarize(d);
 	}
+	te_selfcheck_stop(&d->selfcheck);
 	te_bus_close(d->bus);
 	if (d->service)
 		te_detection_out_close(d);

@@ -28,6 +28,7 @@
 #include "proctree.h"
 #include "rule_event.h"
 #include "rule_set.h"
+#include "selfcheck.h"
 #include "strbuf.h"
 
 struct te_bus;
@@ -73,6 +74,8 @@ struct te_daemon {
 	struct te_history *history;
 	struct te_event_socket *evsock;
 	struct te_webhooks *webhooks;
+
+	struct te_selfcheck selfcheck;
 
 	/* counters */
 	uint64_t seen, printed, malformed;
