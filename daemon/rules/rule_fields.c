@@ -558,8 +558,9 @@ void rl_field_get(const struct rl_field *f, const struct te_rule_event *ev, stru
 		set_cstr(v, ev->exe);
 		break;
 	case RL_F_PROC_EXE_VERIFIED:
+		/* ev->exe: the entry's exe live, the recorded one on replay */
 		if (te_proc_exe_verified(ev->proc))
-			set_cstr(v, ev->proc->exe);
+			set_cstr(v, ev->exe);
 		break;
 	case RL_F_PROC_PEXE_VERIFIED:
 		par = (ev->pt && ev->proc) ? te_proctree_parent(ev->pt, ev->proc) : NULL;
@@ -605,7 +606,7 @@ void rl_field_get(const struct rl_field *f, const struct te_rule_event *ev, stru
 		if (f->indexed && f->index == 0) {
 			if (f->id == RL_F_PROC_AEXE_VERIFIED) {
 				if (te_proc_exe_verified(ev->proc))
-					set_cstr(v, ev->proc->exe);
+					set_cstr(v, ev->exe);
 			} else {
 				set_cstr(v, f->id == RL_F_PROC_ANAME ? ev->comm : ev->exe);
 			}

@@ -207,7 +207,7 @@ def run_case(case):
                                '(no cgroup2 mount, or not writable)')
         t = Traceed().start()
         subst = {'RT': os.path.join(RULE_TRIGGER_DIR, 'rt_trigger'), 'PY': PY, 'D': d, 'NS': NS,
-                 'CG': cg or '/nonexistent'}
+                 'CG': cg or '/nonexistent', 'TPID': str(t.proc.pid)}
         check(os.access(subst['RT'], os.X_OK), 'trigger %s is not built' % subst['RT'])
         run_trigger(case.fire, subst)
         mine = lambda det: det.get('rule_id') == case.id and isinstance(det.get('event'), dict) \

@@ -177,7 +177,8 @@ def record(traceed, rt, case, meta):
         for cmd in [case.fire] + case.miss:
             d = tempfile.mkdtemp(prefix='traceed-rt-', dir='/run')
             dirs.append(d)
-            roots.append(run(cmd, {'RT': rt, 'PY': PY, 'D': d, 'NS': NS, 'CG': cg or '/nonexistent'}))
+            roots.append(run(cmd, {'RT': rt, 'PY': PY, 'D': d, 'NS': NS, 'CG': cg or '/nonexistent',
+                                  'TPID': str(t.pid)}))
         time.sleep(1.5)
     finally:
         t.send_signal(signal.SIGINT)

@@ -12,6 +12,7 @@ Each command is a /bin/sh script with these substitutions:
         every command that touches a system file mounts a tmpfs (or binds a
         temp file) over the target there first, so the host never changes.
   {CG}  a fake container cgroup directory (docker-<64 hex>.scope)
+  {TPID} the pid of the traceed under test (the tamper rules)
 `key(ev)` picks the event the detection must be about.  `live` is None
 when the case can run on a plain Debian host as root, else why not.
 
@@ -281,6 +282,12 @@ CASES = [
          'unshare -m --propagation unchanged true',
          lambda e: e['eventName'] == 'unshare' and 'CLONE_NEWNS' in (arg(e, 'flags') or ''),
          miss=['{PY} -c "import ctypes; ctypes.CDLL(None).unshare(0x200)"']),
+    # SIGCONT changes nothing for a running traceed; signal 0 only probes
+    Case('TRD-2100', ['kill', 'tkill', 'tgkill', 'ptrace'],
+         '{PY} -c "import os, signal; os.kill({TPID}, signal.SIGCONT)"',
+         lambda e: e['eventName'] == 'kill' and e.get('targetsTraceed') is True,
+         miss=['{PY} -c "import os; os.kill({TPID}, 0)"',
+               '{PY} -c "import os, signal; os.kill(os.getpid(), signal.SIGCONT)"']),
 ]
 
 BY_ID = {c.id: c for c in CASES}
