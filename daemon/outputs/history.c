@@ -7,11 +7,32 @@
 
 #include "utf8.h"
 
+/*
+ * The entries live in one array of max slots (the slab); one ring of slot
+ * numbers per severity keeps each severity's entries in push order, which
+ * is id order.  A push at saturation pops the front of the lowest non-empty
+ * ring and reuses its slot: five comparisons, no scan, no memmove.  Until
+ * the history is full, the slots in use are exactly [0, size), so the next
+ * free one is size (entries only leave a full history, or at a resize,
+ * which renumbers).  A query binary-searches after_id/before_id in each
+ * ring and merges the rings by id; with a limit it first walks them
+ * backwards, newest first, to find where the last @limit matches begin.
+ */
+#define NSEV (TE_SEV_CRITICAL + 1)
+
+struct sev_ring {
+	uint32_t *slot; /* capacity max */
+	uint32_t head;  /* index of the oldest */
+	uint32_t n;
+};
+
 struct te_history {
-	struct te_history_entry *ring;
-	uint32_t max;    /* capacity of ring */
-	uint32_t head;   /* index of the oldest entry */
+	struct te_history_entry *slab; /* max entries */
+	uint32_t *slots;               /* NSEV * max, the rings' storage */
+	struct sev_ring ring[NSEV];
+	uint32_t max;
 	uint32_t size;
+	uint64_t evicted;
 };
 
 void te_history_entry_clear(struct te_history_entry *e)
@@ -53,17 +74,83 @@ int te_history_entry_copy(struct te_history_entry *dst, const struct te_history_
 	return 0;
 }
 
+static unsigned sev_index(enum te_severity s)
+{
+	/* whatever a caller put there, one of the rings */
+	return (int)s <= 0 ? 0 : (unsigned)s >= NSEV ? NSEV - 1 : (unsigned)s;
+}
+
+/* The slot of the @i-th oldest entry of @r (i < r->n). */
+static uint32_t ring_at(const struct te_history *h, const struct sev_ring *r, uint32_t i)
+{
+	uint64_t k = (uint64_t)r->head + i; /* no wrap, whatever max is */
+
+	return r->slot[k >= h->max ? k - h->max : k];
+}
+
+static const struct te_history_entry *ring_entry(const struct te_history *h,
+						 const struct sev_ring *r, uint32_t i)
+{
+	return &h->slab[ring_at(h, r, i)];
+}
+
+static void ring_push(const struct te_history *h, struct sev_ring *r, uint32_t slot)
+{
+	uint64_t k = (uint64_t)r->head + r->n;
+
+	r->slot[k >= h->max ? k - h->max : k] = slot;
+	r->n++;
+}
+
+static uint32_t ring_pop(const struct te_history *h, struct sev_ring *r)
+{
+	uint32_t slot = r->slot[r->head];
+
+	r->head = r->head + 1 == h->max ? 0 : r->head + 1;
+	r->n--;
+	return slot;
+}
+
+/* Allocate the slab and the rings for @max entries (nothing for 0). */
+static int alloc_storage(uint32_t max, struct te_history_entry **slab, uint32_t **slots)
+{
+	*slab = NULL;
+	*slots = NULL;
+	if (!max)
+		return 0;
+	*slab = calloc(max, sizeof(**slab));
+	*slots = calloc((size_t)max * NSEV, sizeof(**slots));
+	if (!*slab || !*slots) {
+		free(*slab);
+		free(*slots);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void set_storage(struct te_history *h, uint32_t max, struct te_history_entry *slab,
+			uint32_t *slots)
+{
+	h->slab = slab;
+	h->slots = slots;
+	h->max = max;
+	for (unsigned s = 0; s < NSEV; s++)
+		h->ring[s] = (struct sev_ring){ .slot = slots ? slots + (size_t)s * max : NULL };
+}
+
 struct te_history *te_history_new(uint32_t max)
 {
 	struct te_history *h = calloc(1, sizeof(*h));
+	struct te_history_entry *slab;
+	uint32_t *slots;
 
 	if (!h)
 		return NULL;
-	if (max && !(h->ring = calloc(max, sizeof(*h->ring)))) {
+	if (alloc_storage(max, &slab, &slots) < 0) {
 		free(h);
 		return NULL;
 	}
-	h->max = max;
+	set_storage(h, max, slab, slots);
 	return h;
 }
 
@@ -71,35 +158,48 @@ void te_history_free(struct te_history *h)
 {
 	if (!h)
 		return;
-	for (uint32_t i = 0; i < h->size; i++)
-		te_history_entry_clear(&h->ring[(h->head + i) % h->max]);
-	free(h->ring);
+	for (unsigned s = 0; s < NSEV; s++)
+		for (uint32_t i = 0; i < h->ring[s].n; i++)
+			te_history_entry_clear(&h->slab[ring_at(h, &h->ring[s], i)]);
+	free(h->slab);
+	free(h->slots);
 	free(h);
 }
 
 int te_history_resize(struct te_history *h, uint32_t max)
 {
-	struct te_history_entry *ring = NULL;
-	uint32_t keep = h->size < max ? h->size : max;
-	uint32_t drop = h->size - keep;
+	struct te_history_entry *slab;
+	uint32_t *slots, drop, next = 0;
+	struct sev_ring old[NSEV];
+	struct te_history_entry *old_slab = h->slab;
+	uint32_t *old_slots = h->slots, old_max = h->max;
 
 	if (max == h->max)
 		return 0;
-	if (max && !(ring = calloc(max, sizeof(*ring))))
+	if (alloc_storage(max, &slab, &slots) < 0)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < h->size; i++) {
-		struct te_history_entry *e = &h->ring[(h->head + i) % h->max];
+	/* what does not fit goes as a push would evict it: low first */
+	drop = h->size > max ? h->size - max : 0;
+	h->evicted += drop;
+	for (unsigned s = 0; s < NSEV && drop; s++)
+		while (drop && h->ring[s].n) {
+			te_history_entry_clear(&h->slab[ring_pop(h, &h->ring[s])]);
+			drop--;
+		}
+	memcpy(old, h->ring, sizeof(old));
+	set_storage(h, max, slab, slots);
+	/* the rest moves (strings and all) to slots 0..size-1 */
+	for (unsigned s = 0; s < NSEV; s++)
+		for (uint32_t i = 0; i < old[s].n; i++) {
+			uint64_t k = (uint64_t)old[s].head + i;
 
-		if (i < drop)
-			te_history_entry_clear(e);
-		else
-			ring[i - drop] = *e; /* moved, strings and all */
-	}
-	free(h->ring);
-	h->ring = ring;
-	h->max = max;
-	h->head = 0;
-	h->size = keep;
+			k = old_slots[(size_t)s * old_max + (k >= old_max ? k - old_max : k)];
+			h->slab[next] = old_slab[k];
+			ring_push(h, &h->ring[s], next++);
+		}
+	h->size = next;
+	free(old_slab);
+	free(old_slots);
 	return 0;
 }
 
@@ -117,21 +217,29 @@ int te_history_push(struct te_history *h, const struct te_history_entry *e)
 
 void te_history_push_owned(struct te_history *h, struct te_history_entry *e)
 {
+	unsigned sev = sev_index(e->severity), low = 0;
 	uint32_t slot;
 
 	if (h->max == 0) {
 		te_history_entry_clear(e);
 		return;
 	}
-	if (h->size == h->max) {
-		slot = h->head;
-		te_history_entry_clear(&h->ring[slot]);
-		h->head = (h->head + 1) % h->max;
+	if (h->size < h->max) {
+		slot = h->size++;
 	} else {
-		slot = (h->head + h->size) % h->max;
-		h->size++;
+		while (!h->ring[low].n) /* full, so some ring is not empty */
+			low++;
+		h->evicted++;
+		if (sev < low) {
+			/* lower than everything kept: this one goes */
+			te_history_entry_clear(e);
+			return;
+		}
+		slot = ring_pop(h, &h->ring[low]);
+		te_history_entry_clear(&h->slab[slot]);
 	}
-	h->ring[slot] = *e;
+	h->slab[slot] = *e;
+	ring_push(h, &h->ring[sev], slot);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -145,36 +253,124 @@ uint32_t te_history_max(const struct te_history *h)
 	return h->max;
 }
 
+uint64_t te_history_evicted(const struct te_history *h)
+{
+	return h->evicted;
+}
+
+/* The filters the rings' order cannot answer (the id range and the
+ * severity are applied by choosing where and which rings to walk). */
 static bool matches(const struct te_history_entry *e, const struct te_history_filter *f)
 {
-	if (e->time_usec < f->since_usec || e->id <= f->after_id ||
-	    (f->before_id && e->id >= f->before_id))
+	if (e->time_usec < f->since_usec)
 		return false;
-	if (f->rule_id && strcmp(e->rule_id, f->rule_id) != 0)
-		return false;
-	return f->min_severity < 0 || (int)e->severity >= f->min_severity;
+	return !f->rule_id || strcmp(e->rule_id, f->rule_id) == 0;
+}
+
+/* The first index of @r whose entry's id is >= @id. */
+static uint32_t ring_lower_bound(const struct te_history *h, const struct sev_ring *r, uint64_t id)
+{
+	uint32_t lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (ring_entry(h, r, mid)->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Per ring, the index range [pos, end) a query walks. */
+struct span {
+	uint32_t pos[NSEV], end[NSEV];
+};
+
+static void span_init(const struct te_history *h, const struct te_history_filter *f,
+		      struct span *sp)
+{
+	for (unsigned s = 0; s < NSEV; s++) {
+		const struct sev_ring *r = &h->ring[s];
+
+		sp->pos[s] = sp->end[s] = 0;
+		if (f->min_severity >= 0 && (int)s < f->min_severity)
+			continue;
+		sp->pos[s] = f->after_id ? ring_lower_bound(h, r, f->after_id + 1) : 0;
+		sp->end[s] = f->before_id ? ring_lower_bound(h, r, f->before_id) : r->n;
+		if (f->after_id == UINT64_MAX || sp->end[s] < sp->pos[s])
+			sp->end[s] = sp->pos[s];
+	}
+}
+
+/* The ring holding the oldest entry left in @sp, or -1. */
+static int span_oldest(const struct te_history *h, const struct span *sp)
+{
+	uint64_t best = 0;
+	int which = -1;
+
+	for (unsigned s = 0; s < NSEV; s++) {
+		uint64_t id;
+
+		if (sp->pos[s] == sp->end[s])
+			continue;
+		id = ring_entry(h, &h->ring[s], sp->pos[s])->id;
+		if (which < 0 || id < best) {
+			best = id;
+			which = (int)s;
+		}
+	}
+	return which;
+}
+
+/* The ring holding the newest entry left in @sp (below end), or -1. */
+static int span_newest(const struct te_history *h, const struct span *sp)
+{
+	uint64_t best = 0;
+	int which = -1;
+
+	for (unsigned s = 0; s < NSEV; s++) {
+		uint64_t id;
+
+		if (sp->pos[s] == sp->end[s])
+			continue;
+		id = ring_entry(h, &h->ring[s], sp->end[s] - 1)->id;
+		if (which < 0 || id > best) {
+			best = id;
+			which = (int)s;
+		}
+	}
+	return which;
 }
 
 size_t te_history_query(const struct te_history *h, const struct te_history_filter *f,
 			te_history_fn fn, void *ctx)
 {
-	size_t nmatch = 0, skip, n = 0;
+	struct span sp;
+	size_t n = 0;
+	int s;
 
-	/* With a limit, the most recent ones: count first, then skip the rest. */
-	for (uint32_t i = 0; i < h->size; i++)
-		nmatch += matches(&h->ring[(h->head + i) % h->max], f);
-	skip = f->limit && nmatch > f->limit ? nmatch - f->limit : 0;
-	for (uint32_t i = 0; i < h->size; i++) {
-		const struct te_history_entry *e = &h->ring[(h->head + i) % h->max];
+	span_init(h, f, &sp);
+	if (f->limit) {
+		/* newest first until @limit matches: where they begin */
+		struct span back = sp;
+		uint32_t found = 0;
 
-		if (!matches(e, f))
-			continue;
-		if (skip) {
-			skip--;
-			continue;
+		while (found < f->limit && (s = span_newest(h, &back)) >= 0) {
+			back.end[s]--;
+			found += matches(ring_entry(h, &h->ring[s], back.end[s]), f);
 		}
-		fn(ctx, e);
-		n++;
+		if (found == f->limit)
+			memcpy(sp.pos, back.end, sizeof(sp.pos));
+	}
+	while ((s = span_oldest(h, &sp)) >= 0) {
+		const struct te_history_entry *e = ring_entry(h, &h->ring[s], sp.pos[s]++);
+
+		if (matches(e, f)) {
+			fn(ctx, e);
+			n++;
+		}
 	}
 	return n;
 }
@@ -193,50 +389,30 @@ size_t te_history_entry_wire_size(const struct te_history_entry *e)
 	return n;
 }
 
-struct fit_ctx {
-	size_t *sizes;
-	size_t n, cap;
-	bool oom;
-};
-
-static void fit_one(void *ctx, const struct te_history_entry *e)
-{
-	struct fit_ctx *fc = ctx;
-
-	if (fc->oom)
-		return;
-	if (fc->n == fc->cap) {
-		size_t cap = fc->cap ? fc->cap * 2 : 1024;
-		size_t *p = reallocarray(fc->sizes, cap, sizeof(*p));
-
-		if (!p) {
-			fc->oom = true;
-			return;
-		}
-		fc->sizes = p;
-		fc->cap = cap;
-	}
-	fc->sizes[fc->n++] = te_history_entry_wire_size(e);
-}
-
 uint32_t te_history_fitting_limit(const struct te_history *h, const struct te_history_filter *f,
 				  size_t max_bytes)
 {
-	struct fit_ctx fc = { 0 };
-	size_t total = 0, keep = 0;
+	struct span sp;
+	size_t total = 0;
+	uint32_t keep = 0;
+	int s;
 
-	te_history_query(h, f, fit_one, &fc);
-	/* newest first, until the budget is spent */
-	for (size_t i = fc.n; i > 0 && !fc.oom; i--) {
-		if (total + fc.sizes[i - 1] > max_bytes)
-			break;
-		total += fc.sizes[i - 1];
+	/* the matches newest first (the last @limit of them), until the
+	 * budget is spent */
+	span_init(h, f, &sp);
+	while ((!f->limit || keep < f->limit) && (s = span_newest(h, &sp)) >= 0) {
+		const struct te_history_entry *e = ring_entry(h, &h->ring[s], --sp.end[s]);
+		size_t sz;
+
+		if (!matches(e, f))
+			continue;
+		sz = te_history_entry_wire_size(e);
+		if (total + sz > max_bytes)
+			/* at least the newest: one entry is bounded by a
+			 * record's size */
+			return keep ? keep : 1;
+		total += sz;
 		keep++;
 	}
-	free(fc.sizes);
-	/* on ENOMEM the reply itself will fail with it */
-	if (fc.oom || keep == fc.n)
-		return 0;
-	/* at least the newest: one entry is bounded by a record's size */
-	return keep ? (uint32_t)keep : 1;
+	return 0; /* all of them fit */
 }

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Detection history: the last N detections, kept in memory for D-Bus
- * ListDetections (tracectl detections).  A ring: when full, the oldest
- * entry is overwritten.  Entries own copies of their strings, because the
- * rule set they came from may be replaced by a reload.
+ * Detection history: up to N detections, kept in memory for D-Bus
+ * ListDetections (tracectl detections).  Entries own copies of their
+ * strings, because the rule set they came from may be replaced by a reload.
+ *
+ * Eviction prefers low severities, so that a flood of cheap low-severity
+ * detections cannot push a rare high-severity one out: when the history is
+ * full, the entry that goes is the oldest of the lowest severity present;
+ * when the new entry's severity is below every kept entry's, the new entry
+ * is the one not kept.  Either way te_history_evicted() counts it.  Inside
+ * one severity the history is a ring: the newest are kept.  Push, eviction
+ * and the start of a query are O(1) or O(log N) (one ring per severity,
+ * merged by id when listed), so N may be large (a million).
  *
  * Ids are given by the caller (the daemon's detection sequence, shared with
  * the Detection signal), increasing, so "after_id" lets a client list and
@@ -43,16 +51,23 @@ struct te_history_filter {
 
 struct te_history;
 
-/* Keep at most @max entries (0: keep none; pushes are then dropped). */
+/* Keep at most @max entries (0: keep none; pushes are then dropped, and
+ * not counted as evicted: the history is off). */
 struct te_history *te_history_new(uint32_t max);
 void te_history_free(struct te_history *h);
-/* Change the bound (a reload); the newest entries are kept. */
+/*
+ * Change the bound (a reload).  When it shrinks below the size, the
+ * entries that go are chosen as by a push: lowest severity first, oldest
+ * first inside a severity; they count as evicted.  0 or -ENOMEM (nothing
+ * changed then).
+ */
 int te_history_resize(struct te_history *h, uint32_t max);
 
 /*
- * Copy @e (see te_history_entry_copy) into the
- * history, evicting the oldest entry when full.  0 or -ENOMEM (the entry is
- * then not kept; the history stays consistent).
+ * Copy @e (see te_history_entry_copy) into the history; when full, the
+ * oldest entry of the lowest severity present goes, or @e itself when its
+ * severity is lower than every kept entry's (see the top).  0 or -ENOMEM
+ * (the entry is then not kept; the history stays consistent).
  */
 int te_history_push(struct te_history *h, const struct te_history_entry *e);
 
@@ -69,10 +84,14 @@ void te_history_entry_clear(struct te_history_entry *e);
 
 uint32_t te_history_size(const struct te_history *h);
 uint32_t te_history_max(const struct te_history *h);
+/* Entries pushed but not kept, or dropped since, because the history was
+ * full or shrunk: since te_history_new(). */
+uint64_t te_history_evicted(const struct te_history *h);
 
 /*
- * Call @fn for the entries matching @f, oldest first; with a limit, only
- * the last @limit matches.  Returns the number of calls.
+ * Call @fn for the entries matching @f, oldest first (by id); with a limit,
+ * only the last @limit matches.  Returns the number of calls.  @fn must not
+ * change the history.
  */
 typedef void (*te_history_fn)(void *ctx, const struct te_history_entry *e);
 size_t te_history_query(const struct te_history *h, const struct te_history_filter *f,

@@ -140,7 +140,10 @@ def config(*outputs):
 
 
 def expect_seqs(rcv, want, what):
-    got = rcv.seqs()
+    expect_seqs_list(rcv.seqs(), want, what)
+
+
+def expect_seqs_list(got, want, what):
     if got != want:
         missing = sorted(set(want) - set(got))
         dups = len(got) - len(set(got))
@@ -309,34 +312,63 @@ def case_restart(tmp):
     d.quit()
 
 
-def case_spool_limit(tmp):
-    n = 3000
+DROP_LOG = r'spool full \(spool_max_mib 1\): dropped (\d+) undelivered detections'
+
+
+def spool_limit_run(tmp, batches, what):
+    """Submit @batches [(rule, count)] (seq from 0 on) to an output with a
+    1 MiB spool while its endpoint is down, then bring it up: returns the
+    seqs received and the number dropped, after checking the counters, the
+    spool's size and that every drop was logged (during the outage too)."""
+    n = sum(c for _, c in batches)
+    os.makedirs(tmp, exist_ok=True)
     rcv = Receiver().start()
     rcv.stop()
     d = Driver(tmp, config({'name': 'sk', 'url': rcv.url('/'), 'spool_max_mib': 1,
                             'max_backoff': 1}))
-    d.submit('TEST-WH-1', n, 0)
+    seq = 0
+    for rule, count in batches:
+        d.submit(rule, count, seq)
+        seq += count
     st = d.stats()['sk']
-    check(st['dropped'] > 0, 'nothing dropped: %s' % st)
-    check(st['queued'] + st['dropped'] == n, st)
+    check(st['dropped'] > 0, '%s: nothing dropped: %s' % (what, st))
+    check(st['queued'] + st['dropped'] == n, '%s: %s' % (what, st))
     spool = os.path.join(tmp, 'spool', 'sk')
     size = sum(os.path.getsize(os.path.join(spool, f)) for f in os.listdir(spool)
                if f.endswith('.seg'))
-    check(size <= 1 << 20, 'spool is %d bytes, over 1 MiB' % size)
+    check(size <= 1 << 20, '%s: spool is %d bytes, over 1 MiB' % (what, size))
     end = time.time() + 15
-    while not re.search(r'spool full \(spool_max_mib 1\): dropped the \d+ oldest', d.log()):
-        check(time.time() < end, 'drops not logged:\n' + d.log())
+    while not re.search(DROP_LOG, d.log()):
+        check(time.time() < end, '%s: drops not logged:\n%s' % (what, d.log()))
         time.sleep(0.1)
     rcv.start()
-    check(d.wait(n, 60), 'not settled: %s' % d.stats())
+    check(d.wait(n, 60), '%s: not settled: %s' % (what, d.stats()))
     check_payloads(rcv)
     st = d.stats()['sk']
-    kept = st['delivered']
-    check(kept + st['dropped'] == n and st['queued'] == 0, st)
-    expect_seqs(rcv, list(range(n - kept, n)), 'spool limit (the newest kept)')
+    check(st['delivered'] + st['dropped'] == n and st['queued'] == 0, '%s: %s' % (what, st))
+    got = rcv.seqs()
+    check(len(got) == st['delivered'], '%s: received %d, delivered %d' % (what, len(got), st['delivered']))
     d.quit()
-    logged = sum(int(x) for x in re.findall(r'dropped the (\d+) oldest', d.log()))
-    check(logged == st['dropped'], 'logged %d drops, counted %d' % (logged, st['dropped']))
+    logged = sum(int(x) for x in re.findall(DROP_LOG, d.log()))
+    check(logged == st['dropped'], '%s: logged %d drops, counted %d' % (what, logged, st['dropped']))
+    return got, st['dropped']
+
+
+def case_spool_limit(tmp):
+    n = 3000
+    # one severity: the oldest go, the newest are kept, in order
+    got, dropped = spool_limit_run(os.path.join(tmp, 'same'),
+                                   [('TEST-WH-1', n)], 'one severity')
+    expect_seqs_list(got, list(range(dropped, n)), 'spool limit (the newest kept)')
+    # the attack: one high detection buried under a flood of low ones (an
+    # attacker's decoy) while the endpoint is down: the low ones go, the
+    # oldest first, the high one is kept and sent first
+    got, dropped = spool_limit_run(os.path.join(tmp, 'mixed'),
+                                   [('TEST-WH-1', 1), ('TEST-WH-2', n)], 'high among low ones')
+    check(got[:1] == [0], 'spool limit: the high detection was dropped (received first: %s)'
+          % got[:5])
+    expect_seqs_list(got, [0] + list(range(1 + dropped, n + 1)),
+                     'spool limit (the high one and the newest low ones kept)')
 
 
 def case_reject(tmp):

@@ -9,12 +9,20 @@
  * Ids.  Every payload queued to an output gets the next id (next_id); all
  * ids below head are settled (delivered, rejected or dropped).  A payload
  * is available while it is in the memory queue (the newest ids,
- * [mem_first, next_id)) or in the spool (te_spool_find).  When neither has
- * head any more — the spool removed its oldest segment, or a memory-only
- * entry (spool not writable) was evicted — resolve() counts the gap as
- * dropped and moves head on.  Counting in one place keeps the counters
- * exact: queued = next_id - head, and every submitted payload ends up in
- * exactly one of delivered, rejected or dropped (or stays queued).
+ * [mem_first, next_id)) or in the spool (te_spool_find).
+ *
+ * Dropped.  A payload is counted as dropped the moment it stops being
+ * available, not when delivery reaches it: the spool, full, removed it to
+ * make room (lowest severity first, so the lost ids are anywhere above
+ * head, and an outage may last long) or refused it (te_spool_append()
+ * reports both), or the memory queue evicted its only copy (spool not
+ * writable).  dropped_ahead counts those ids at or above head; resolve()
+ * moves head over them without counting them again, and queued = next_id -
+ * head - dropped_ahead.  The payload in flight is the exception: lost
+ * during its transfer, it is settled by the outcome (delivered, rejected,
+ * or dropped when it is to be retried and is gone).  So every submitted
+ * payload ends up in exactly one of delivered, rejected or dropped (or
+ * stays queued), and a drop is logged while the outage lasts.
  *
  * The mutex is held for bookkeeping and for the spool's write(2)/pread(2)
  * (page cache), never across a transfer, an fsync or a log line, so the
@@ -55,7 +63,8 @@ struct mem_ent {
 	uint64_t id;
 	char *body;
 	size_t len;
-	bool on_disk;
+	enum te_severity sev;
+	bool on_disk; /* the spool decides: it has the payload, or dropped it */
 };
 
 struct output {
@@ -78,6 +87,7 @@ struct output {
 	size_t mem_start, mem_n, mem_bytes;
 	bool unsynced;
 	uint64_t delivered, retried, rejected, dropped;
+	uint64_t dropped_ahead; /* ids >= head counted as dropped already */
 	/* waiting to be logged by the worker */
 	uint64_t rep_dropped, rep_spool_err;
 	int rep_spool_errno;
@@ -127,6 +137,21 @@ static void logf_(const struct output *o, int level, const char *fmt, ...)
 
 /* ---- the memory queue (under mu) ---------------------------------------- */
 
+/* @n payloads at or above head stopped being available: count them now. */
+static void count_dropped(struct output *o, uint64_t n)
+{
+	o->dropped += n;
+	o->rep_dropped += n;
+	o->dropped_ahead += n;
+}
+
+static uint64_t queued(const struct output *o)
+{
+	uint64_t q = o->next_id - o->head;
+
+	return o->dropped_ahead < q ? q - o->dropped_ahead : 0;
+}
+
 static uint64_t mem_first(const struct output *o)
 {
 	return o->next_id - o->mem_n; /* the ring holds the newest ids */
@@ -141,6 +166,10 @@ static void mem_pop(struct output *o)
 {
 	struct mem_ent *e = &o->mem[o->mem_start];
 
+	/* the only copy of an unsettled payload (one in flight is settled by
+	 * its transfer) */
+	if (!e->on_disk && e->id >= o->head && e->id != o->inflight)
+		count_dropped(o, 1);
 	o->mem_bytes -= e->len;
 	free(e->body);
 	e->body = NULL;
@@ -149,7 +178,8 @@ static void mem_pop(struct output *o)
 }
 
 /* Queue a payload: id next_id.  The caller has tried the spool. */
-static void mem_push(struct output *o, const char *p, size_t len, bool on_disk)
+static void mem_push(struct output *o, const char *p, size_t len, enum te_severity sev,
+		     bool on_disk)
 {
 	char *copy;
 
@@ -160,12 +190,15 @@ static void mem_push(struct output *o, const char *p, size_t len, bool on_disk)
 		/* not in memory: only the spool has it (or nobody: a gap) */
 		while (o->mem_n)
 			mem_pop(o);
+		if (!on_disk)
+			count_dropped(o, 1);
 		o->next_id++;
 		return;
 	}
 	memcpy(copy, p, len);
-	o->mem[(o->mem_start + o->mem_n) % MEM_MAX_ENTRIES] =
-		(struct mem_ent){ .id = o->next_id, .body = copy, .len = len, .on_disk = on_disk };
+	o->mem[(o->mem_start + o->mem_n) % MEM_MAX_ENTRIES] = (struct mem_ent){
+		.id = o->next_id, .body = copy, .len = len, .sev = sev, .on_disk = on_disk
+	};
 	o->mem_n++;
 	o->mem_bytes += len;
 	o->next_id++;
@@ -178,22 +211,44 @@ static void mem_trim(struct output *o)
 		mem_pop(o);
 }
 
-static void enqueue_locked(struct output *o, const char *p, size_t len)
+/*
+ * Append to the spool, counting what it removed to make room.  The payload
+ * in flight (head), if removed, is left to its transfer's outcome.
+ */
+static int spool_put(struct output *o, uint64_t id, enum te_severity sev, const char *p,
+		     size_t len)
+{
+	struct te_spool_evicted ev;
+	int r = te_spool_append(o->spool, id, sev, p, len, &ev);
+
+	if (ev.head && ev.pending && o->inflight == o->head)
+		ev.pending--;
+	count_dropped(o, ev.pending);
+	return r;
+}
+
+static void enqueue_locked(struct output *o, const char *p, size_t len, enum te_severity sev)
 {
 	bool on_disk = false;
 
 	if (o->loaded && o->spool_ok) {
-		int r = te_spool_append(o->spool, o->next_id, p, len);
+		int r = spool_put(o, o->next_id, sev, p, len);
 
 		if (r == 0) {
 			on_disk = true;
 			o->unsynced = true;
+		} else if (r == TE_SPOOL_REFUSED) {
+			/* full of more severe ones: dropped, as if evicted at
+			 * once; an empty entry keeps the ids contiguous */
+			count_dropped(o, 1);
+			mem_push(o, "", 0, sev, true);
+			return;
 		} else {
 			o->rep_spool_err++;
 			o->rep_spool_errno = -r;
 		}
 	}
-	mem_push(o, p, len, on_disk);
+	mem_push(o, p, len, sev, on_disk);
 }
 
 static bool in_mem(struct output *o, uint64_t id)
@@ -203,10 +258,11 @@ static bool in_mem(struct output *o, uint64_t id)
 
 /*
  * Is @id still to be sent?  The spool is authoritative for what was written
- * to it: a payload whose segment was removed to respect spool_max_mib is
- * dropped even if the memory queue still has a copy, so the limit means
- * the same whether or not the daemon restarts.  A payload the spool could
- * not take lives as long as its memory copy.
+ * to it: a payload whose segment was removed to respect spool_max_mib (or
+ * that it refused) is dropped even if the memory queue still has a copy,
+ * so the limit means the same whether or not the daemon restarts.  A
+ * payload the spool could not take (write error) lives as long as its
+ * memory copy.
  */
 static bool available(struct output *o, uint64_t id)
 {
@@ -231,17 +287,26 @@ static uint64_t next_available(struct output *o, uint64_t id)
 	return nxt;
 }
 
-/* Settle what is no longer available (see the top of the file). */
+/* Move head over what is no longer available, counted as dropped when it
+ * was lost (see the top of the file). */
 static void resolve(struct output *o)
 {
-	uint64_t nxt, before = o->head;
+	uint64_t nxt, gap, before = o->head;
 
 	if (!o->loaded)
 		return;
 	while (o->head < o->next_id && o->head != o->inflight && !available(o, o->head)) {
 		nxt = next_available(o, o->head);
-		o->dropped += nxt - o->head;
-		o->rep_dropped += nxt - o->head;
+		gap = nxt - o->head;
+		if (gap <= o->dropped_ahead) {
+			o->dropped_ahead -= gap;
+		} else {
+			/* gone without anyone noticing (a segment file
+			 * removed underneath us): counted now */
+			o->dropped += gap - o->dropped_ahead;
+			o->rep_dropped += gap - o->dropped_ahead;
+			o->dropped_ahead = 0;
+		}
 		o->head = nxt;
 	}
 	if (o->head != before) {
@@ -296,15 +361,22 @@ static void load_spool(struct output *o)
 		o->mem[(o->mem_start + i) % MEM_MAX_ENTRIES].id += dnext;
 	o->next_id += dnext;
 	o->head = dhead;
+	/* ids in [dhead, dnext) the spool does not hold were dropped, and
+	 * counted, by the instance that wrote it */
+	if (dnext - dhead > dpending)
+		o->dropped_ahead += dnext - dhead - dpending;
 	o->loaded = true;
 	o->spool_ok = true;
 	o->waiting_lock = false;
 	for (size_t i = 0; i < o->mem_n; i++) {
 		struct mem_ent *e = &o->mem[(o->mem_start + i) % MEM_MAX_ENTRIES];
 
-		if (te_spool_append(o->spool, e->id, e->body, e->len) == 0) {
+		r = spool_put(o, e->id, e->sev, e->body, e->len);
+		if (r == 0 || r == TE_SPOOL_REFUSED) {
 			e->on_disk = true;
-			o->unsynced = true;
+			o->unsynced |= r == 0;
+			if (r == TE_SPOOL_REFUSED)
+				count_dropped(o, 1);
 		}
 	}
 	pthread_mutex_unlock(&o->mu);
@@ -375,8 +447,8 @@ static void report(struct output *o, uint64_t now, bool force)
 		logf_(o, note_level, "%s", note);
 	if (dropped)
 		logf_(o, LOG_ERR,
-		      "spool full (spool_max_mib %u): dropped the %" PRIu64
-		      " oldest undelivered detections (%" PRIu64 " in total)",
+		      "spool full (spool_max_mib %u): dropped %" PRIu64
+		      " undelivered detections, the lowest severity first (%" PRIu64 " in total)",
 		      o->o->spool_max_mib, dropped, total);
 	if (spool_err)
 		logf_(o, LOG_ERR,
@@ -388,7 +460,7 @@ static void report(struct output *o, uint64_t now, bool force)
 
 static void sync_spool(struct output *o, uint64_t now)
 {
-	uint64_t from, to;
+	struct te_spool_sync sy;
 	bool take = false;
 	int r;
 
@@ -396,14 +468,14 @@ static void sync_spool(struct output *o, uint64_t now)
 		return;
 	pthread_mutex_lock(&o->mu);
 	if (o->unsynced && o->spool_ok) {
-		take = te_spool_sync_take(o->spool, &from, &to);
+		take = te_spool_sync_take(o->spool, &sy);
 		o->unsynced = false;
 	}
 	pthread_mutex_unlock(&o->mu);
 	if (!take)
 		return;
 	o->last_sync = now;
-	r = te_spool_sync_run(o->spool, from, to);
+	r = te_spool_sync_run(o->spool, &sy);
 	if (r < 0)
 		logf_(o, LOG_WARNING, "cannot sync the spool %s: %s", o->spool_path, strerror(-r));
 }
@@ -443,7 +515,7 @@ static void wait_until(struct output *o, uint64_t t)
 static void handle_result(struct output *o, uint64_t id, const struct te_http_result *res,
 			  uint64_t now)
 {
-	uint64_t queued;
+	uint64_t nq;
 	bool was_failing = o->fail_since != 0;
 
 	pthread_mutex_lock(&o->mu);
@@ -459,10 +531,15 @@ static void handle_result(struct output *o, uint64_t id, const struct te_http_re
 			if (o->spool_ok)
 				(void)te_spool_ack(o->spool, o->head);
 		}
-	} else if (res->what == TE_HTTP_RETRY) {
-		o->retried++;
+	} else {
+		if (res->what == TE_HTTP_RETRY)
+			o->retried++;
+		/* lost while in flight (see spool_put, mem_pop): now it
+		 * counts */
+		if (id == o->head && !available(o, id))
+			count_dropped(o, 1);
 	}
-	queued = o->next_id - o->head;
+	nq = queued(o);
 	pthread_mutex_unlock(&o->mu);
 
 	if (res->what == TE_HTTP_RETRY) {
@@ -474,12 +551,12 @@ static void handle_result(struct output *o, uint64_t id, const struct te_http_re
 			o->fail_log_at = now + LOG_FAIL_NS;
 			logf_(o, LOG_WARNING,
 			      "delivery to %s failed: %s; retrying with backoff (%" PRIu64 " queued)",
-			      o->o->url_public, res->why, queued);
+			      o->o->url_public, res->why, nq);
 		} else if (now >= o->fail_log_at) {
 			logf_(o, LOG_WARNING,
 			      "delivery to %s still failing: %s; %" PRIu64
 			      " more failed attempts, %" PRIu64 " queued",
-			      o->o->url_public, res->why, o->fail_held + 1, queued);
+			      o->o->url_public, res->why, o->fail_held + 1, nq);
 			o->fail_held = 0;
 			o->fail_log_at = now + LOG_FAIL_NS;
 		} else {
@@ -632,14 +709,17 @@ static void output_close(struct output *o)
 			struct mem_ent *e = &o->mem[(o->mem_start + i) % MEM_MAX_ENTRIES];
 
 			if (!e->on_disk && e->id >= o->head) {
-				if (te_spool_append(o->spool, e->id, e->body, e->len) == 0)
-					e->on_disk = true;
-				else
+				int r = spool_put(o, e->id, e->sev, e->body, e->len);
+
+				if (r == TE_SPOOL_REFUSED)
+					count_dropped(o, 1); /* the spool is full of more severe ones */
+				else if (r < 0)
 					lost++;
+				e->on_disk = r >= 0;
 			}
 		}
 	} else {
-		lost = o->next_id - o->head;
+		lost = queued(o);
 	}
 	report(o, now_ns(), true);
 	if (lost)
@@ -841,7 +921,7 @@ void te_webhooks_stats(struct te_webhooks *w, size_t i, struct te_webhook_stats 
 	st->url = o->o->url_public;
 	pthread_mutex_lock(&o->mu);
 	resolve(o);
-	st->queued = o->next_id - o->head;
+	st->queued = queued(o);
 	st->delivered = o->delivered;
 	st->retried = o->retried;
 	st->rejected = o->rejected;
@@ -892,7 +972,7 @@ static void submit(struct te_webhooks *w, const struct te_rule *rule,
 			plen = w->own.len;
 		}
 		pthread_mutex_lock(&o->mu);
-		enqueue_locked(o, payload, plen);
+		enqueue_locked(o, payload, plen, rule->severity);
 		pthread_cond_signal(&o->cond);
 		pthread_mutex_unlock(&o->mu);
 	}

@@ -100,13 +100,21 @@ void te_webhook_test_detection_fini(struct te_webhook_test_detection *t);
  *   lock                 flock(2)ed by the owning instance
  *   ack                  16 bytes: "TEWA", 4 reserved, u64 head (LE): every
  *                        record with a smaller id was delivered/rejected
- *   %016llx.seg          segments, appended in order; records:
+ *   %016llx-S.seg        segments of severity S (0 info .. 4 critical),
+ *                        numbered per severity, appended in order; records:
  *                          u32 magic "TEWR", u32 length, u64 id,
  *                          u32 crc32(payload), u32 0, payload
- * Record ids increase strictly across segments.  Not thread-safe: the
- * caller serialises (webhook.c holds the output's mutex).
+ *   %016llx.seg          segments written before the spool kept severities
+ *                        apart (any severity): read, never appended to
+ * Record ids increase strictly across the segments of one severity; the
+ * spool's order is the ids' order, merged across severities.  When full,
+ * the spool makes room by removing the oldest segment of the lowest
+ * severity present (see webhook_spool.c).  Not thread-safe: the caller
+ * serialises (webhook.c holds the output's mutex).
  */
 struct te_spool;
+
+#define TE_SPOOL_NSEV (TE_SEV_CRITICAL + 1)
 
 struct te_spool *te_spool_new(const char *dir, uint64_t max_bytes);
 /* Create @dir (0700) if needed.  0 or -errno. */
@@ -115,19 +123,34 @@ int te_spool_mkdir(const char *dir);
 int te_spool_trylock(struct te_spool *s);
 /*
  * Scan the segments (after the lock): torn or corrupt tails are cut off,
- * delivered and empty segments removed.  *head: the first undelivered id
- * (== *next when none); *next: the id after the last record; *pending: the
- * undelivered records found.  @note gets a message about anything repaired
- * ("" when nothing was).
+ * delivered and empty segments removed, and, when the spool is larger than
+ * max_bytes (the limit was lowered), segments removed as te_spool_append()
+ * would.  *head: the first undelivered id (== *next when none); *next: the
+ * id after the last record; *pending: the undelivered records found (ids in
+ * [*head, *next) not on disk were dropped before).  @note gets a message
+ * about anything repaired or removed ("" when nothing was).
  */
 int te_spool_load(struct te_spool *s, uint64_t *head, uint64_t *next, uint64_t *pending,
 		  char *note, size_t notelen);
+
+/* What te_spool_append() removed to make room. */
+struct te_spool_evicted {
+	uint64_t pending; /* undelivered records (id >= the ack head) removed */
+	bool head;        /* ... among them the one at the ack head */
+};
+/* te_spool_append(): not stored, lower than everything a full spool holds */
+#define TE_SPOOL_REFUSED 1
 /*
- * Append one record, removing the oldest segments first if it would not
- * fit under max_bytes.  0, -EFBIG (larger than the whole spool) or the
- * write's -errno (nothing of it is kept then).
+ * Append one record of severity @sev.  When it would not fit under
+ * max_bytes, room is made by removing whole segments of the lowest
+ * severity present, oldest first, never of a severity above @sev; when
+ * only those would make room, nothing is removed and the record is refused.
+ * 0, TE_SPOOL_REFUSED, -EFBIG (larger than the whole spool) or the write's
+ * -errno (nothing of it is kept then).  *@ev (may be NULL) says what was
+ * removed, whatever the result.
  */
-int te_spool_append(struct te_spool *s, uint64_t id, const void *p, size_t len);
+int te_spool_append(struct te_spool *s, uint64_t id, enum te_severity sev, const void *p,
+		    size_t len, struct te_spool_evicted *ev);
 /* The smallest id >= @min on disk: true and *id, or false when none. */
 bool te_spool_find(struct te_spool *s, uint64_t min, uint64_t *id);
 /* Read the record te_spool_find() found into @out (replacing its content).
@@ -136,16 +159,21 @@ int te_spool_read(struct te_spool *s, struct strbuf *out);
 /* Every id < @head is done: remember it (ack file, not synced) and remove
  * segments holding nothing else.  0 or -errno. */
 int te_spool_ack(struct te_spool *s, uint64_t head);
-/* Bytes in the segments now. */
+/* Bytes in the segments now; those of one severity. */
 uint64_t te_spool_bytes(const struct te_spool *s);
+uint64_t te_spool_bytes_sev(const struct te_spool *s, enum te_severity sev);
 /*
  * Durability in two steps so the slow part runs without the caller's lock:
- * te_spool_sync_take() (under the lock) returns true and the range of
- * segments written since the last sync; te_spool_sync_run() (without)
- * fdatasync()s them and the directory.
+ * te_spool_sync_take() (under the lock) returns true and, per severity, the
+ * range of segments written since the last sync; te_spool_sync_run()
+ * (without) fdatasync()s them and the directory.
  */
-bool te_spool_sync_take(struct te_spool *s, uint64_t *from_seq, uint64_t *to_seq);
-int te_spool_sync_run(struct te_spool *s, uint64_t from_seq, uint64_t to_seq);
+struct te_spool_sync {
+	bool dirty[TE_SPOOL_NSEV];
+	uint64_t from_seq[TE_SPOOL_NSEV], to_seq[TE_SPOOL_NSEV];
+};
+bool te_spool_sync_take(struct te_spool *s, struct te_spool_sync *sy);
+int te_spool_sync_run(struct te_spool *s, const struct te_spool_sync *sy);
 /* Sync, unlock, close, free.  NULL is fine. */
 void te_spool_free(struct te_spool *s);
 

@@ -11,6 +11,33 @@
  * segment.  The segments and the ack file are in host byte order: a spool
  * is not meant to move between machines.
  *
+ * Severity.  When the spool is full, something must go, and it must not be
+ * the one high-severity detection an attacker buried under a flood of
+ * cheap low ones.  So each severity has its own chain of segments (the
+ * severity is in the segment's name, numbered per severity), and room is
+ * made by unlinking the oldest segment of the lowest severity present:
+ * the lowest and, within it, the oldest detections go first, and never a
+ * higher one while a lower one is kept.  A record lower than everything
+ * the full spool holds is refused instead (nothing is removed for it).
+ * This keeps the crash story exactly as it was: data is only ever
+ * appended, or removed by unlinking a whole segment — never rewritten —
+ * so there is no compaction, no rename and no fsync on the event loop,
+ * and a crash at any point leaves every segment either there or not.  (The
+ * alternative, one chain and rewriting a mixed segment without its low
+ * records, would need a synced temporary file and a rename per rewrite.)
+ * The price: up to two open descriptors per severity in use (the chain's
+ * writer and reader), eviction by whole segments (at most 1/16 of the
+ * limit of one severity at a time), and a reader that merges the chains by
+ * id: te_spool_find() asks each chain for its first record >= min (a
+ * cursor per chain, so a worker walking forward reads every header once)
+ * and takes the smallest.  Counting what an eviction removed is free
+ * except for a segment delivery is in the middle of (read once to tell the
+ * delivered records from the others).
+ * Segments from before this scheme (no severity in the name) form a chain
+ * of their own that is read but never appended to; it counts as critical
+ * for eviction (it may hold anything), and goes before critical segments
+ * because it is older.
+ *
  * Durability is the caller's choice of when to call te_spool_sync_*():
  * after te_spool_append() returned, the record is in the page cache and
  * survives the process being killed; after a sync it survives a power loss.
@@ -57,6 +84,24 @@ struct ack_rec {
 	uint64_t head;
 };
 
+/* Chains: one per severity, and the one of segments from before (LEGACY). */
+#define LEGACY TE_SPOOL_NSEV
+#define NCHAIN (TE_SPOOL_NSEV + 1)
+
+/* Eviction order, lowest first: legacy segments may hold anything, so they
+ * rank with critical, before it because they are older. */
+static const unsigned evict_order[NCHAIN] = {
+	TE_SEV_INFO, TE_SEV_LOW, TE_SEV_MEDIUM, TE_SEV_HIGH, LEGACY, TE_SEV_CRITICAL,
+};
+
+static unsigned evict_rank(unsigned chain)
+{
+	for (unsigned i = 0; i < NCHAIN; i++)
+		if (evict_order[i] == chain)
+			return i;
+	return NCHAIN;
+}
+
 struct seg {
 	uint64_t seq;
 	uint64_t bytes;
@@ -64,35 +109,73 @@ struct seg {
 	uint64_t first_id, last_id; /* when nrec > 0 */
 };
 
-struct te_spool {
-	char *dir;
-	int dirfd, lockfd, ackfd;
-	uint64_t max_bytes, seg_max;
-	struct seg *segs; /* oldest first */
+struct chain {
+	struct seg *segs; /* oldest first; only the last may have nrec 0 */
 	size_t nsegs, cap;
-	uint64_t total;
+	uint64_t bytes;
 	uint64_t next_seq;
-	uint64_t acked;
 
 	int wfd;          /* O_APPEND on the newest segment, or -1 */
 	uint64_t wseq;
 
-	int rfd;          /* reader: positioned on the record found last */
-	uint64_t rseq, roff, rid;
+	/* reader: rid is the first record >= rmin of segment rseq, at roff */
+	int rfd;
+	uint64_t rseq, roff, rid, rmin;
 	uint32_t rlen;
 	bool rvalid;
-	char *rbuf;
-	size_t rcap;
 
 	bool dirty;
 	uint64_t unsynced_from;
 };
 
-static void seg_name(char buf[32], uint64_t seq)
+struct te_spool {
+	char *dir;
+	int dirfd, lockfd, ackfd;
+	uint64_t max_bytes, seg_max;
+	struct chain ch[NCHAIN];
+	uint64_t total;
+	uint64_t acked;
+	int cur;          /* the chain te_spool_find() found in, or -1 */
+
+	char *rbuf;
+	size_t rcap;
+};
+
+static void seg_name(char buf[32], unsigned chain, uint64_t seq)
 {
-	snprintf(buf, 32, "%016" PRIx64 ".seg", seq);
+	if (chain == LEGACY)
+		snprintf(buf, 32, "%016" PRIx64 ".seg", seq);
+	else
+		snprintf(buf, 32, "%016" PRIx64 "-%u.seg", seq, chain);
 }
 
+/* A segment's name: its chain and number, or -1 for other files. */
+static int seg_parse(const char *name, unsigned *chain, uint64_t *seq)
+{
+	size_t len = strlen(name);
+	char *end;
+
+	if (len < 20 || strcmp(name + len - 4, ".seg"))
+		return -1;
+	*seq = strtoull(name, &end, 16);
+	if (end != name + 16)
+		return -1;
+	if (len == 20) {
+		*chain = LEGACY;
+		return 0;
+	}
+	if (len == 22 && name[16] == '-' && name[17] >= '0' &&
+	    name[17] < '0' + TE_SPOOL_NSEV) {
+		*chain = (unsigned)(name[17] - '0');
+		return 0;
+	}
+	return -1;
+}
+
+static unsigned sev_chain(enum te_severity sev)
+{
+	return (int)sev <= 0 ? 0 : (unsigned)sev >= TE_SPOOL_NSEV ? TE_SPOOL_NSEV - 1 : (unsigned)sev;
+}
 int te_spool_mkdir(const char *dir)
 {
 	struct stat st;
@@ -111,7 +194,10 @@ struct te_spool *te_spool_new(const char *dir, uint64_t max_bytes)
 
 	if (!s)
 		return NULL;
-	s->dirfd = s->lockfd = s->ackfd = s->wfd = s->rfd = -1;
+	s->dirfd = s->lockfd = s->ackfd = -1;
+	s->cur = -1;
+	for (unsigned c = 0; c < NCHAIN; c++)
+		s->ch[c].wfd = s->ch[c].rfd = -1;
 	s->max_bytes = max_bytes;
 	s->seg_max = max_bytes / 16;
 	if (s->seg_max < SEG_MIN)
@@ -145,46 +231,58 @@ int te_spool_trylock(struct te_spool *s)
 	return 0;
 }
 
-static void reader_reset(struct te_spool *s)
+static void reader_reset(struct chain *ch)
 {
-	if (s->rfd >= 0)
-		close(s->rfd);
-	s->rfd = -1;
-	s->rvalid = false;
+	if (ch->rfd >= 0)
+		close(ch->rfd);
+	ch->rfd = -1;
+	ch->rvalid = false;
 }
 
-/* Remove segment @i (its file and its entry). */
-static void seg_remove(struct te_spool *s, size_t i)
+/* Remove segment @i of chain @c (its file and its entry). */
+static void seg_remove(struct te_spool *s, unsigned c, size_t i)
 {
+	struct chain *ch = &s->ch[c];
 	char name[32];
 
-	if (s->wfd >= 0 && s->wseq == s->segs[i].seq) {
-		close(s->wfd);
-		s->wfd = -1;
+	if (ch->wfd >= 0 && ch->wseq == ch->segs[i].seq) {
+		close(ch->wfd);
+		ch->wfd = -1;
 	}
-	if (s->rfd >= 0 && s->rseq == s->segs[i].seq)
-		reader_reset(s);
-	seg_name(name, s->segs[i].seq);
+	if (ch->rfd >= 0 && ch->rseq == ch->segs[i].seq)
+		reader_reset(ch);
+	seg_name(name, c, ch->segs[i].seq);
 	(void)unlinkat(s->dirfd, name, 0);
-	s->total -= s->segs[i].bytes;
-	memmove(&s->segs[i], &s->segs[i + 1], (s->nsegs - i - 1) * sizeof(*s->segs));
-	s->nsegs--;
+	ch->bytes -= ch->segs[i].bytes;
+	s->total -= ch->segs[i].bytes;
+	memmove(&ch->segs[i], &ch->segs[i + 1], (ch->nsegs - i - 1) * sizeof(*ch->segs));
+	ch->nsegs--;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+struct seg_ref {
+	unsigned chain;
+	uint64_t seq;
+};
 
-	return x < y ? -1 : x > y;
+static int cmp_seg_ref(const void *a, const void *b)
+{
+	const struct seg_ref *x = a, *y = b;
+
+	if (x->chain != y->chain)
+		return x->chain < y->chain ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static void note_add(char *note, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void note_add(char *note, size_t len, const char *fmt, ...)
 {
-	size_t used = strnlen(note, len);
+	size_t used;
 	va_list ap;
 
+	if (!note || !len)
+		return;
+	used = strnlen(note, len);
 	if (used + 3 >= len)
 		return;
 	if (used) {
@@ -233,12 +331,62 @@ static int slurp(struct te_spool *s, const char *name, size_t *size)
 	return 0;
 }
 
+/*
+ * Remove the oldest segment of chain @c to make room, adding its
+ * undelivered records to @ev.  Only the segment a chain's delivery is in
+ * the middle of needs reading to know how many of its records were
+ * delivered: at most one per chain per outage.
+ */
+static void evict_oldest(struct te_spool *s, unsigned c, struct te_spool_evicted *ev)
+{
+	const struct seg *g = &s->ch[c].segs[0];
+
+	if (g->nrec && g->first_id >= s->acked) {
+		ev->pending += g->nrec;
+		ev->head |= g->first_id == s->acked;
+	} else if (g->nrec && g->last_id >= s->acked) {
+		char name[32];
+		size_t size = 0, off = 0;
+		uint64_t n = 0;
+
+		seg_name(name, c, g->seq);
+		if (slurp(s, name, &size) == 0) {
+			while (off + sizeof(struct rec_hdr) <= size && off < g->bytes) {
+				struct rec_hdr h;
+
+				memcpy(&h, s->rbuf + off, sizeof(h));
+				if (h.magic != REC_MAGIC)
+					break;
+				n += h.id >= s->acked;
+				ev->head |= h.id == s->acked;
+				off += sizeof(h) + h.len;
+			}
+		} else {
+			/* cannot tell: count them all rather than none */
+			n = g->nrec;
+			ev->head |= g->first_id <= s->acked;
+		}
+		ev->pending += n;
+	}
+	seg_remove(s, c, 0);
+}
+
+/* The chain to take room from, or -1 when the spool is empty. */
+static int victim(const struct te_spool *s)
+{
+	for (unsigned i = 0; i < NCHAIN; i++)
+		if (s->ch[evict_order[i]].nsegs)
+			return (int)evict_order[i];
+	return -1;
+}
+
 int te_spool_load(struct te_spool *s, uint64_t *head, uint64_t *next, uint64_t *pending,
 		  char *note, size_t notelen)
 {
-	uint64_t *seqs = NULL, prev_id = 0, first_pending = UINT64_MAX, npending = 0;
-	size_t nseqs = 0, cap = 0;
-	bool have_prev = false;
+	uint64_t max_id = 0, npending = 0, prev_id = 0, found;
+	struct seg_ref *refs = NULL;
+	size_t nrefs = 0, cap = 0;
+	bool have_any = false, have_prev = false;
 	struct ack_rec ack;
 	struct dirent *de;
 	DIR *d;
@@ -262,34 +410,33 @@ int te_spool_load(struct te_spool *s, uint64_t *head, uint64_t *next, uint64_t *
 	}
 	rewinddir(d);
 	while ((de = readdir(d))) {
-		char *end;
-		uint64_t seq;
+		struct seg_ref ref;
 
-		if (strlen(de->d_name) != 20 || strcmp(de->d_name + 16, ".seg"))
+		if (seg_parse(de->d_name, &ref.chain, &ref.seq) < 0)
 			continue;
-		seq = strtoull(de->d_name, &end, 16);
-		if (end != de->d_name + 16)
-			continue;
-		if (te_grow((void **)&seqs, &cap, nseqs, sizeof(*seqs), 16) < 0) {
+		if (te_grow((void **)&refs, &cap, nrefs, sizeof(*refs), 16) < 0) {
 			r = -ENOMEM;
 			break;
 		}
-		seqs[nseqs++] = seq;
+		refs[nrefs++] = ref;
 	}
 	closedir(d);
 	if (r < 0)
 		goto out;
-	if (nseqs)
-		qsort(seqs, nseqs, sizeof(*seqs), cmp_u64);
+	if (nrefs)
+		qsort(refs, nrefs, sizeof(*refs), cmp_seg_ref);
 
-	for (size_t i = 0; i < nseqs; i++) {
-		struct seg sg = { .seq = seqs[i] };
+	for (size_t i = 0; i < nrefs; i++) {
+		struct chain *ch = &s->ch[refs[i].chain];
+		struct seg sg = { .seq = refs[i].seq };
 		char name[32];
 		size_t size = 0, off = 0;
 
-		seg_name(name, sg.seq);
-		if (sg.seq >= s->next_seq)
-			s->next_seq = sg.seq + 1;
+		if (i == 0 || refs[i - 1].chain != refs[i].chain)
+			have_prev = false; /* ids increase within a chain */
+		seg_name(name, refs[i].chain, sg.seq);
+		if (sg.seq >= ch->next_seq)
+			ch->next_seq = sg.seq + 1;
 		r = slurp(s, name, &size);
 		if (r == -ENOMEM)
 			goto out;
@@ -312,11 +459,10 @@ int te_spool_load(struct te_spool *s, uint64_t *head, uint64_t *next, uint64_t *
 			sg.nrec++;
 			prev_id = h.id;
 			have_prev = true;
-			if (h.id >= s->acked) {
-				npending++;
-				if (first_pending == UINT64_MAX)
-					first_pending = h.id;
-			}
+			if (!have_any || h.id > max_id)
+				max_id = h.id;
+			have_any = true;
+			npending += h.id >= s->acked;
 			off += sizeof(h) + h.len;
 		}
 		if (off < size) {
@@ -335,97 +481,123 @@ int te_spool_load(struct te_spool *s, uint64_t *head, uint64_t *next, uint64_t *
 			(void)unlinkat(s->dirfd, name, 0);
 			continue;
 		}
-		if (te_grow((void **)&s->segs, &s->cap, s->nsegs, sizeof(*s->segs), 16) < 0) {
+		if (te_grow((void **)&ch->segs, &ch->cap, ch->nsegs, sizeof(*ch->segs), 16) < 0) {
 			r = -ENOMEM;
 			goto out;
 		}
-		s->segs[s->nsegs++] = sg;
+		ch->segs[ch->nsegs++] = sg;
+		ch->bytes += sg.bytes;
 		s->total += sg.bytes;
 	}
-	/* spool_max_mib lowered since these were written */
+	/* spool_max_mib lowered since these were written: what a full spool
+	 * would have removed goes, lowest severity first */
 	if (s->total > s->max_bytes) {
-		uint64_t lost = 0;
+		struct te_spool_evicted ev = { 0 };
+		int c;
 
-		while (s->nsegs && s->total > s->max_bytes) {
-			struct seg *g = &s->segs[0];
-
-			lost += g->nrec;
-			seg_remove(s, 0);
-		}
-		npending = lost > npending ? 0 : npending - lost;
-		first_pending = s->nsegs ? s->segs[0].first_id : UINT64_MAX;
-		if (first_pending != UINT64_MAX && first_pending < s->acked)
-			first_pending = s->acked;
+		while (s->total > s->max_bytes && (c = victim(s)) >= 0)
+			evict_oldest(s, (unsigned)c, &ev);
+		npending = ev.pending > npending ? 0 : npending - ev.pending;
 		note_add(note, notelen,
 			 "the spool was larger than spool_max_mib: %" PRIu64
-			 " oldest detections removed",
-			 lost);
+			 " undelivered detections removed, the lowest severity first",
+			 ev.pending);
 	}
-	*next = have_prev && prev_id + 1 > s->acked ? prev_id + 1 : s->acked;
-	*head = first_pending != UINT64_MAX ? first_pending : *next;
+	*next = have_any && max_id + 1 > s->acked ? max_id + 1 : s->acked;
+	*head = te_spool_find(s, s->acked, &found) ? found : *next;
 	*pending = npending;
+	/* nothing below head is on disk: head is where the ack is, as far as
+	 * te_spool_append()'s report is concerned (the file keeps the old
+	 * value until the next delivery, which is the same) */
+	s->acked = *head;
 out:
-	free(seqs);
+	free(refs);
 	return r;
 }
 
-static int seg_open_new(struct te_spool *s)
+static int seg_open_new(struct te_spool *s, unsigned c)
 {
-	struct seg sg = { .seq = s->next_seq };
+	struct chain *ch = &s->ch[c];
+	struct seg sg = { .seq = ch->next_seq };
 	char name[32];
 	int fd;
 
-	if (te_grow((void **)&s->segs, &s->cap, s->nsegs, sizeof(*s->segs), 16) < 0)
+	if (te_grow((void **)&ch->segs, &ch->cap, ch->nsegs, sizeof(*ch->segs), 16) < 0)
 		return -ENOMEM;
-	seg_name(name, sg.seq);
+	seg_name(name, c, sg.seq);
 	fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
 		    0600);
 	if (fd < 0)
 		return -errno;
-	if (s->wfd >= 0)
-		close(s->wfd);
-	s->wfd = fd;
-	s->wseq = sg.seq;
-	s->next_seq++;
-	s->segs[s->nsegs++] = sg;
+	if (ch->wfd >= 0)
+		close(ch->wfd);
+	ch->wfd = fd;
+	ch->wseq = sg.seq;
+	ch->next_seq++;
+	ch->segs[ch->nsegs++] = sg;
 	return 0;
 }
 
-int te_spool_append(struct te_spool *s, uint64_t id, const void *p, size_t len)
+int te_spool_append(struct te_spool *s, uint64_t id, enum te_severity sev, const void *p,
+		    size_t len, struct te_spool_evicted *ev)
 {
 	struct rec_hdr h = { .magic = REC_MAGIC, .id = id };
+	struct te_spool_evicted dummy;
 	uint64_t rec = sizeof(h) + len;
+	unsigned c = sev_chain(sev), rank = evict_rank(c);
+	struct chain *ch = &s->ch[c];
 	struct iovec iov[2];
 	struct seg *tail;
 	ssize_t n;
 	int r;
 
+	if (!ev)
+		ev = &dummy;
+	*ev = (struct te_spool_evicted){ 0 };
 	if (len > REC_MAX_LEN || rec > s->max_bytes)
 		return -EFBIG;
-	while (s->nsegs && s->total + rec > s->max_bytes)
-		seg_remove(s, 0);
-	tail = s->nsegs ? &s->segs[s->nsegs - 1] : NULL;
-	if (s->wfd < 0 || !tail || tail->seq != s->wseq ||
+	/* ids increase within a chain: an older one (a memory-only payload
+	 * tried again at stop) would read as corruption at the next load */
+	for (size_t i = ch->nsegs; i > 0; i--)
+		if (ch->segs[i - 1].nrec) {
+			if (id <= ch->segs[i - 1].last_id)
+				return -EINVAL;
+			break;
+		}
+	if (s->total + rec > s->max_bytes) {
+		uint64_t room = s->max_bytes - s->total, lower = 0;
+		int v;
+
+		/* only severities up to this one's may make room */
+		for (unsigned i = 0; i <= rank; i++)
+			lower += s->ch[evict_order[i]].bytes;
+		if (room + lower < rec)
+			return TE_SPOOL_REFUSED;
+		while (s->total + rec > s->max_bytes && (v = victim(s)) >= 0)
+			evict_oldest(s, (unsigned)v, ev);
+	}
+	tail = ch->nsegs ? &ch->segs[ch->nsegs - 1] : NULL;
+	if (ch->wfd < 0 || !tail || tail->seq != ch->wseq ||
 	    (tail->bytes && tail->bytes + rec > s->seg_max)) {
-		r = seg_open_new(s);
+		r = seg_open_new(s, c);
 		if (r < 0)
 			return r;
-		tail = &s->segs[s->nsegs - 1];
+		tail = &ch->segs[ch->nsegs - 1];
 	}
 	h.len = (uint32_t)len;
 	h.crc = (uint32_t)crc32(0, (const Bytef *)p, (uInt)len);
 	iov[0] = (struct iovec){ .iov_base = &h, .iov_len = sizeof(h) };
 	iov[1] = (struct iovec){ .iov_base = (void *)p, .iov_len = len };
 	do
-		n = writev(s->wfd, iov, 2);
+		n = writev(ch->wfd, iov, 2);
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)rec) {
 		r = n < 0 ? -errno : -ENOSPC;
 		/* nothing of a partial record may stay: the next one would
 		 * follow garbage */
-		if (ftruncate(s->wfd, (off_t)tail->bytes) < 0) {
-			close(s->wfd);
-			s->wfd = -1;
+		if (ftruncate(ch->wfd, (off_t)tail->bytes) < 0) {
+			close(ch->wfd);
+			ch->wfd = -1;
 		}
 		return r;
 	}
@@ -434,76 +606,110 @@ int te_spool_append(struct te_spool *s, uint64_t id, const void *p, size_t len)
 	tail->last_id = id;
 	tail->nrec++;
 	tail->bytes += rec;
+	ch->bytes += rec;
 	s->total += rec;
-	if (!s->dirty) {
-		s->dirty = true;
-		s->unsynced_from = tail->seq;
+	if (!ch->dirty) {
+		ch->dirty = true;
+		ch->unsynced_from = tail->seq;
 	}
 	return 0;
 }
 
-bool te_spool_find(struct te_spool *s, uint64_t min, uint64_t *id)
+/* The first segment of @ch with a record >= @min, or NULL. */
+static const struct seg *chain_seg(const struct chain *ch, uint64_t min)
 {
-	const struct seg *g = NULL;
+	size_t lo = 0, hi = ch->nsegs;
+
+	if (hi && !ch->segs[hi - 1].nrec)
+		hi--; /* a new segment the first write to failed */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ch->segs[mid].last_id < min)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ch->nsegs && ch->segs[lo].nrec ? &ch->segs[lo] : NULL;
+}
+
+/* Position chain @c's reader on its first record >= @min. */
+static bool chain_find(struct te_spool *s, unsigned c, uint64_t min, uint64_t *id)
+{
+	struct chain *ch = &s->ch[c];
+	const struct seg *g = chain_seg(ch, min);
 	struct rec_hdr h;
 
-	for (size_t i = 0; i < s->nsegs; i++)
-		if (s->segs[i].nrec && s->segs[i].last_id >= min) {
-			g = &s->segs[i];
-			break;
-		}
 	if (!g)
 		return false;
-	if (s->rvalid && s->rseq == g->seq && s->rid == min) {
-		*id = s->rid;
+	if (ch->rvalid && ch->rseq == g->seq && ch->rmin <= min && ch->rid >= min) {
+		*id = ch->rid; /* nothing in [rmin, rid): still the answer */
 		return true;
 	}
-	if (s->rfd < 0 || s->rseq != g->seq || !s->rvalid || s->rid > min) {
+	if (ch->rfd < 0 || ch->rseq != g->seq || !ch->rvalid || ch->rmin > min) {
 		char name[32];
 
-		reader_reset(s);
-		seg_name(name, g->seq);
-		s->rfd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (s->rfd < 0)
+		reader_reset(ch);
+		seg_name(name, c, g->seq);
+		ch->rfd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (ch->rfd < 0)
 			return false;
-		s->rseq = g->seq;
-		s->roff = 0;
+		ch->rseq = g->seq;
+		ch->roff = 0;
 	}
-	s->rvalid = false;
-	while (s->roff + sizeof(h) <= g->bytes) {
-		if (pread(s->rfd, &h, sizeof(h), (off_t)s->roff) != (ssize_t)sizeof(h) ||
+	ch->rvalid = false;
+	while (ch->roff + sizeof(h) <= g->bytes) {
+		if (pread(ch->rfd, &h, sizeof(h), (off_t)ch->roff) != (ssize_t)sizeof(h) ||
 		    h.magic != REC_MAGIC)
 			return false;
 		if (h.id >= min) {
-			s->rid = h.id;
-			s->rlen = h.len;
-			s->rvalid = true;
+			ch->rid = h.id;
+			ch->rmin = min;
+			ch->rlen = h.len;
+			ch->rvalid = true;
 			*id = h.id;
 			return true;
 		}
-		s->roff += sizeof(h) + h.len;
+		ch->roff += sizeof(h) + h.len;
 	}
 	return false;
 }
 
+bool te_spool_find(struct te_spool *s, uint64_t min, uint64_t *id)
+{
+	uint64_t best = 0, got;
+
+	s->cur = -1;
+	for (unsigned c = 0; c < NCHAIN; c++)
+		if (s->ch[c].nsegs && chain_find(s, c, min, &got) && (s->cur < 0 || got < best)) {
+			best = got;
+			s->cur = (int)c;
+		}
+	if (s->cur < 0)
+		return false;
+	*id = best;
+	return true;
+}
+
 int te_spool_read(struct te_spool *s, struct strbuf *out)
 {
+	struct chain *ch = s->cur >= 0 ? &s->ch[s->cur] : NULL;
 	struct rec_hdr h;
 	ssize_t n;
 
-	if (!s->rvalid || s->rfd < 0)
+	if (!ch || !ch->rvalid || ch->rfd < 0)
 		return -ENOENT;
-	if (s->rlen > s->rcap) {
-		char *p = realloc(s->rbuf, s->rlen);
+	if (ch->rlen > s->rcap) {
+		char *p = realloc(s->rbuf, ch->rlen);
 
 		if (!p)
 			return -ENOMEM;
 		s->rbuf = p;
-		s->rcap = s->rlen;
+		s->rcap = ch->rlen;
 	}
-	if (pread(s->rfd, &h, sizeof(h), (off_t)s->roff) != (ssize_t)sizeof(h))
+	if (pread(ch->rfd, &h, sizeof(h), (off_t)ch->roff) != (ssize_t)sizeof(h))
 		return -EIO;
-	n = pread(s->rfd, s->rbuf, h.len, (off_t)(s->roff + sizeof(h)));
+	n = pread(ch->rfd, s->rbuf, h.len, (off_t)(ch->roff + sizeof(h)));
 	if (n != (ssize_t)h.len)
 		return n < 0 ? -errno : -EIO;
 	if ((uint32_t)crc32(0, (const Bytef *)s->rbuf, h.len) != h.crc)
@@ -514,21 +720,26 @@ int te_spool_read(struct te_spool *s, struct strbuf *out)
 }
 
 /*
- * Remove the oldest segments while every record in them is done.  The one
- * being appended to stays unless @all: deleting and re-creating a file per
- * detection when the endpoint keeps up would cost the event loop a create
- * per submit; it goes when it is rotated, or at te_spool_free().
+ * Remove the oldest segments of each chain while every record in them is
+ * done.  The one being appended to stays unless @all: deleting and
+ * re-creating a file per detection when the endpoint keeps up would cost
+ * the event loop a create per submit; it goes when it is rotated, or at
+ * te_spool_free().
  */
 static void remove_done(struct te_spool *s, bool all)
 {
-	while (s->nsegs) {
-		const struct seg *g = &s->segs[0];
+	for (unsigned c = 0; c < NCHAIN; c++) {
+		struct chain *ch = &s->ch[c];
 
-		if (!all && s->wfd >= 0 && g->seq == s->wseq)
-			break;
-		if (g->nrec && g->last_id >= s->acked)
-			break;
-		seg_remove(s, 0);
+		while (ch->nsegs) {
+			const struct seg *g = &ch->segs[0];
+
+			if (!all && ch->wfd >= 0 && g->seq == ch->wseq)
+				break;
+			if (g->nrec && g->last_id >= s->acked)
+				break;
+			seg_remove(s, c, 0);
+		}
 	}
 }
 
@@ -551,31 +762,48 @@ uint64_t te_spool_bytes(const struct te_spool *s)
 	return s->total;
 }
 
-bool te_spool_sync_take(struct te_spool *s, uint64_t *from_seq, uint64_t *to_seq)
+uint64_t te_spool_bytes_sev(const struct te_spool *s, enum te_severity sev)
 {
-	if (!s->dirty)
-		return false;
-	*from_seq = s->unsynced_from;
-	*to_seq = s->next_seq ? s->next_seq - 1 : 0;
-	s->dirty = false;
-	return true;
+	return s->ch[sev_chain(sev)].bytes;
 }
 
-int te_spool_sync_run(struct te_spool *s, uint64_t from_seq, uint64_t to_seq)
+bool te_spool_sync_take(struct te_spool *s, struct te_spool_sync *sy)
+{
+	bool any = false;
+
+	for (unsigned c = 0; c < TE_SPOOL_NSEV; c++) {
+		struct chain *ch = &s->ch[c];
+
+		sy->dirty[c] = ch->dirty;
+		if (!ch->dirty)
+			continue;
+		sy->from_seq[c] = ch->unsynced_from;
+		sy->to_seq[c] = ch->next_seq ? ch->next_seq - 1 : 0;
+		ch->dirty = false;
+		any = true;
+	}
+	return any;
+}
+
+int te_spool_sync_run(struct te_spool *s, const struct te_spool_sync *sy)
 {
 	int r = 0;
 
-	for (uint64_t q = from_seq; q <= to_seq; q++) {
-		char name[32];
-		int fd;
+	for (unsigned c = 0; c < TE_SPOOL_NSEV; c++) {
+		if (!sy->dirty[c])
+			continue;
+		for (uint64_t q = sy->from_seq[c]; q <= sy->to_seq[c]; q++) {
+			char name[32];
+			int fd;
 
-		seg_name(name, q);
-		fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
-			continue; /* delivered or dropped meanwhile */
-		if (fdatasync(fd) < 0 && !r)
-			r = -errno;
-		close(fd);
+			seg_name(name, c, q);
+			fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			if (fd < 0)
+				continue; /* delivered or dropped meanwhile */
+			if (fdatasync(fd) < 0 && !r)
+				r = -errno;
+			close(fd);
+		}
 	}
 	if (fsync(s->dirfd) < 0 && !r)
 		r = -errno;
@@ -584,12 +812,12 @@ int te_spool_sync_run(struct te_spool *s, uint64_t from_seq, uint64_t to_seq)
 
 void te_spool_free(struct te_spool *s)
 {
-	uint64_t from, to;
+	struct te_spool_sync sy;
 
 	if (!s)
 		return;
-	if (te_spool_sync_take(s, &from, &to))
-		(void)te_spool_sync_run(s, from, to);
+	if (te_spool_sync_take(s, &sy))
+		(void)te_spool_sync_run(s, &sy);
 	/* a clean stop leaves only what is undelivered */
 	remove_done(s, true);
 	if (s->ackfd >= 0) {
@@ -600,12 +828,14 @@ void te_spool_free(struct te_spool *s)
 		(void)fsync(s->dirfd);
 		close(s->dirfd);
 	}
-	if (s->wfd >= 0)
-		close(s->wfd);
-	reader_reset(s);
+	for (unsigned c = 0; c < NCHAIN; c++) {
+		if (s->ch[c].wfd >= 0)
+			close(s->ch[c].wfd);
+		reader_reset(&s->ch[c]);
+		free(s->ch[c].segs);
+	}
 	if (s->lockfd >= 0)
 		close(s->lockfd); /* releases the flock */
-	free(s->segs);
 	free(s->rbuf);
 	free(s->dir);
 	free(s);
