@@ -529,15 +529,18 @@ static int append_outputs(sd_bus_message *m, struct te_daemon *d)
 
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		struct te_webhook_stats st;
+		char url[512];
 
 		te_webhooks_stats(d->webhooks, i, &st);
+		/* any local user may read this: no secret in the path */
+		te_webhook_url_public(st.url, url, sizeof(url));
 		r = sd_bus_message_open_container(m, 'r', "sssttttt");
 		if (r >= 0)
 			r = append_str(m, st.name);
 		if (r >= 0)
 			r = append_str(m, st.kind);
 		if (r >= 0)
-			r = append_str(m, st.url);
+			r = append_str(m, url);
 		if (r >= 0)
 			r = sd_bus_message_append(m, "ttttt", st.queued, st.delivered, st.retried,
 						  st.rejected, st.dropped);

@@ -567,7 +567,8 @@ static void expect_rec(struct te_spool *s, uint64_t min, uint64_t want_id, const
 	assert_int_equal(id, want_id);
 	sb_init(&sb);
 	assert_int_equal(te_spool_read(s, &sb), 0);
-	assert_string_equal(sb_str(&sb), body);
+	if (body) /* NULL: readable is enough */
+		assert_string_equal(sb_str(&sb), body);
 	sb_free(&sb);
 }
 
@@ -599,7 +600,7 @@ static void test_spool(void **state)
 	assert_false(te_spool_find(s, 0, &id));
 	for (unsigned i = 0; i < 10; i++) {
 		snprintf(body, sizeof(body), "{\"n\":%u}", i);
-		assert_int_equal(te_spool_append(s, i, body, strlen(body)), 0);
+		assert_int_equal(te_spool_append(s, i, TE_SEV_HIGH, body, strlen(body), NULL), 0);
 	}
 	expect_rec(s, 0, 0, "{\"n\":0}");
 	expect_rec(s, 5, 5, "{\"n\":5}");
@@ -623,7 +624,7 @@ static void test_spool(void **state)
 	te_spool_free(s);
 
 	/* a torn record at the end (crash during write-back) is cut off */
-	snprintf(path, sizeof(path), "%s/%016x.seg", dir, 0);
+	snprintf(path, sizeof(path), "%s/%016x-%d.seg", dir, 0, TE_SEV_HIGH);
 	fd = open(path, O_WRONLY | O_APPEND);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "TEWR\x40\0\0\0garbage", 15), 15);
@@ -633,7 +634,7 @@ static void test_spool(void **state)
 	assert_int_equal(next, 10);
 	assert_non_null(strstr(note, "cut 15 bytes of a torn or corrupt record"));
 	/* appends continue after it, in a new segment */
-	assert_int_equal(te_spool_append(s, 10, "{\"n\":10}", 8), 0);
+	assert_int_equal(te_spool_append(s, 10, TE_SEV_HIGH, "{\"n\":10}", 8, NULL), 0);
 	expect_rec(s, 10, 10, "{\"n\":10}");
 	/* everything delivered: the older segment goes at once, the one
 	 * appended to when it is closed */
@@ -650,23 +651,28 @@ static void test_spool(void **state)
 	free(dir);
 }
 
-/* Over the limit, whole oldest segments go; what is left is the newest. */
+/* Over the limit with one severity, whole oldest segments go; what is left
+ * is the newest. */
 static void test_spool_limit(void **state)
 {
 	char *dir = tmp_dir(), note[256], body[1000];
-	uint64_t head, next, pending, id, max = 1 << 20;
+	uint64_t head, next, pending, id, max = 1 << 20, evicted = 0;
 	struct te_spool *s;
 
 	(void)state;
 	memset(body, 'x', sizeof(body));
 	s = spool_open(dir, max, &head, &next, &pending, note, sizeof(note));
 	for (uint64_t i = 0; i < 3000; i++) {
-		assert_int_equal(te_spool_append(s, i, body, sizeof(body)), 0);
+		struct te_spool_evicted ev;
+
+		assert_int_equal(te_spool_append(s, i, TE_SEV_MEDIUM, body, sizeof(body), &ev), 0);
 		assert_true(te_spool_bytes(s) <= max);
+		evicted += ev.pending;
 	}
 	assert_true(te_spool_bytes(s) > max - 70 * 1024);
 	assert_true(te_spool_find(s, 0, &id));
 	assert_true(id > 1900 && id < 2100);
+	assert_int_equal(evicted, id); /* every removed record reported */
 	/* contiguous up to the newest */
 	for (uint64_t i = id; i < 3000; i++) {
 		uint64_t got;
@@ -678,7 +684,7 @@ static void test_spool_limit(void **state)
 	{
 		char *big = calloc(1, max);
 
-		assert_int_equal(te_spool_append(s, 3000, big, max), -EFBIG);
+		assert_int_equal(te_spool_append(s, 3000, TE_SEV_CRITICAL, big, max, NULL), -EFBIG);
 		free(big);
 	}
 	assert_true(te_spool_find(s, 0, &id));
@@ -687,9 +693,194 @@ static void test_spool_limit(void **state)
 	free(dir);
 }
 
+static void put(struct te_spool *s, uint64_t id, enum te_severity sev, const char *tag,
+		size_t size, int want, struct te_spool_evicted *ev)
+{
+	char *body = malloc(size + 1);
+
+	assert_non_null(body);
+	memset(body, 'x', size);
+	body[size] = '\0';
+	memcpy(body, tag, strlen(tag) < size ? strlen(tag) : size);
+	assert_int_equal(te_spool_append(s, id, sev, body, size, ev), want);
+	free(body);
+}
+
+/*
+ * The attack: one high detection, then a flood of low ones, the endpoint
+ * down.  The spool at its limit drops the oldest low ones, never the high
+ * one, says how many it dropped, and refuses what is lower than everything
+ * it holds.  Across a restart nothing of that changes.
+ */
+static void test_spool_severity(void **state)
+{
+	char *dir = tmp_dir(), note[512];
+	uint64_t head, next, pending, id, first_low, max = 1 << 20, evicted = 0;
+	struct te_spool_evicted ev;
+	struct te_spool *s;
+	struct strbuf sb;
+
+	(void)state;
+	sb_init(&sb);
+	s = spool_open(dir, max, &head, &next, &pending, note, sizeof(note));
+	put(s, 0, TE_SEV_HIGH, "HIGH", 1000, 0, &ev);
+	for (uint64_t i = 1; i < 3000; i++) {
+		put(s, i, TE_SEV_LOW, "low", 1000, 0, &ev);
+		assert_true(te_spool_bytes(s) <= max);
+		assert_false(ev.head); /* head (0) is the high one: kept */
+		evicted += ev.pending;
+	}
+	/* the high one is still first, and readable */
+	assert_true(te_spool_find(s, 0, &id));
+	assert_int_equal(id, 0);
+	assert_int_equal(te_spool_read(s, &sb), 0);
+	assert_int_equal(sb.len, 1000);
+	assert_memory_equal(sb.p, "HIGH", 4);
+	assert_int_equal(te_spool_bytes_sev(s, TE_SEV_HIGH), 1024);
+	/* then the newest low ones, contiguous, and every one removed was
+	 * reported */
+	assert_true(te_spool_find(s, 1, &first_low));
+	assert_true(first_low > 1800 && first_low < 2100);
+	assert_int_equal(evicted, first_low - 1);
+	for (uint64_t i = first_low; i < 3000; i++) {
+		assert_true(te_spool_find(s, i, &id));
+		assert_int_equal(id, i);
+	}
+	assert_int_equal(te_spool_read(s, &sb), 0);
+	assert_memory_equal(sb.p, "low", 3);
+
+	/* lower than everything kept, no room: refused, nothing removed */
+	{
+		uint64_t before = te_spool_bytes(s);
+
+		put(s, 3000, TE_SEV_INFO, "info", 100000, TE_SPOOL_REFUSED, &ev);
+		assert_int_equal(ev.pending, 0);
+		assert_int_equal(te_spool_bytes(s), before);
+		assert_false(te_spool_find(s, 3000, &id));
+	}
+	/* a critical one takes its room from the low ones, oldest first */
+	put(s, 3001, TE_SEV_CRITICAL, "CRIT", 200000, 0, &ev);
+	assert_true(ev.pending >= 190);
+	assert_false(ev.head);
+	assert_true(te_spool_find(s, 1, &id));
+	assert_int_equal(id, first_low + ev.pending);
+	assert_true(te_spool_find(s, 0, &id));
+	assert_int_equal(id, 0);
+
+	/* a restart: the same order, high first */
+	te_spool_free(s);
+	s = spool_open(dir, max, &head, &next, &pending, note, sizeof(note));
+	assert_string_equal(note, "");
+	assert_int_equal(head, 0);
+	assert_int_equal(next, 3002);
+	assert_true(te_spool_find(s, 1, &first_low));
+	assert_int_equal(pending, 1 + (3000 - first_low) + 1);
+	expect_rec(s, 0, 0, NULL);
+	assert_true(te_spool_find(s, 2999, &id));
+	assert_int_equal(id, 2999);
+	assert_true(te_spool_find(s, 3000, &id));
+	assert_int_equal(id, 3001);
+	assert_int_equal(te_spool_read(s, &sb), 0);
+	assert_memory_equal(sb.p, "CRIT", 4);
+
+	/* delivery got into the low ones: what is evicted then only counts
+	 * the undelivered ones, and the head when it is among them */
+	assert_int_equal(te_spool_ack(s, first_low + 10), 0);
+	assert_false(te_spool_find(s, 0, &id) && id == 0);
+	put(s, 3002, TE_SEV_LOW, "low", 70000, 0, &ev);
+	assert_true(ev.head);
+	/* one segment of 64 records of 1 KiB went, 10 of them delivered */
+	assert_int_equal(ev.pending, 54);
+	assert_true(te_spool_find(s, first_low + 10, &id));
+	assert_int_equal(id, first_low + 64);
+
+	/* the limit lowered: the low ones go first at load */
+	te_spool_free(s);
+	s = spool_open(dir, 256 * 1024, &head, &next, &pending, note, sizeof(note));
+	assert_non_null(strstr(note, "undelivered detections removed, the lowest severity first"));
+	assert_true(te_spool_bytes(s) <= 256 * 1024);
+	assert_true(te_spool_find(s, 0, &id));
+	assert_true(te_spool_find(s, 3001, &id));
+	assert_int_equal(id, 3001);
+	assert_int_equal(te_spool_bytes_sev(s, TE_SEV_CRITICAL), 200024);
+	te_spool_free(s);
+	sb_free(&sb);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* Segments from before severities were kept apart (no severity in the
+ * name): read in order, and they go only after every lower severity. */
+static void test_spool_legacy(void **state)
+{
+	char *dir = tmp_dir(), note[512], from[PATH_MAX], to[PATH_MAX];
+	uint64_t head, next, pending, id, max = 1 << 20;
+	struct te_spool_evicted ev;
+	struct te_spool *s;
+
+	(void)state;
+	s = spool_open(dir, max, &head, &next, &pending, note, sizeof(note));
+	for (uint64_t i = 0; i < 10; i++)
+		put(s, i, TE_SEV_INFO, "old", 1000, 0, NULL);
+	te_spool_free(s);
+	snprintf(from, sizeof(from), "%s/%016x-%d.seg", dir, 0, TE_SEV_INFO);
+	snprintf(to, sizeof(to), "%s/%016x.seg", dir, 0);
+	assert_int_equal(rename(from, to), 0);
+
+	s = spool_open(dir, max, &head, &next, &pending, note, sizeof(note));
+	assert_int_equal(head, 0);
+	assert_int_equal(next, 10);
+	assert_int_equal(pending, 10);
+	/* new ones after them, of a lower severity, then a flood */
+	for (uint64_t i = 10; i < 2000; i++) {
+		put(s, i, TE_SEV_LOW, "new", 1000, 0, &ev);
+		assert_false(ev.head);
+	}
+	for (uint64_t i = 0; i < 10; i++)
+		expect_rec(s, i, i, NULL);
+	assert_true(te_spool_find(s, 10, &id));
+	assert_true(id > 900);
+	/* a high one is refused rather than make room from them */
+	te_spool_free(s);
+	s = spool_open(dir, 64 * 1024, &head, &next, &pending, note, sizeof(note));
+	assert_true(te_spool_find(s, 0, &id));
+	assert_int_equal(id, 0);
+	put(s, 2000, TE_SEV_HIGH, "high", 60000, TE_SPOOL_REFUSED, NULL);
+	put(s, 2001, TE_SEV_CRITICAL, "crit", 60000, 0, &ev);
+	assert_true(ev.head); /* the legacy ones went too, head among them */
+	assert_true(ev.pending > 10);
+	assert_true(te_spool_find(s, 0, &id));
+	assert_int_equal(id, 2001);
+	te_spool_free(s);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* The Outputs property (readable by any local user) shows no path or
+ * query: that is where webhook services keep their secret. */
+static void test_url_public(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "https://hooks.slack.com/services/T000/B000/XXXXSECRET", "https://hooks.slack.com/..." },
+		{ "http://127.0.0.1:2801/", "http://127.0.0.1:2801/" },
+		{ "http://127.0.0.1:2801", "http://127.0.0.1:2801" },
+		{ "https://h.example/api?token=abc", "https://h.example/..." },
+		{ "https://h.example:8443?token=abc", "https://h.example:8443/..." },
+		{ "not a url", "(hidden)" },
+	};
+	char out[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		te_webhook_url_public(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_url_public),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_env),
 		cmocka_unit_test(test_config_full),
@@ -699,6 +890,8 @@ int main(void)
 		cmocka_unit_test(test_test_detection),
 		cmocka_unit_test(test_spool),
 		cmocka_unit_test(test_spool_limit),
+		cmocka_unit_test(test_spool_severity),
+		cmocka_unit_test(test_spool_legacy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

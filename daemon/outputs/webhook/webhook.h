@@ -90,6 +90,14 @@ void te_webhooks_submit(struct te_webhooks *w, const struct te_rule *rule,
  * whatever its min_severity.  Returns the number of outputs (0 for NULL). */
 unsigned te_webhooks_test(struct te_webhooks *w);
 
+/*
+ * @url as it may be shown to anyone who can read the D-Bus Outputs
+ * property: scheme://host[:port] and "/..." for a path or query, since
+ * many services keep the secret there (a Slack hook's
+ * /services/T.../B.../xxxx, a token parameter).  A bare "/" is kept.
+ */
+void te_webhook_url_public(const char *url, char *out, size_t outlen);
+
 /* Number of outputs, in configuration order ($TRACEED_WEBHOOK_URL last). */
 size_t te_webhooks_count(const struct te_webhooks *w);
 /* Thread-safe snapshot of output @i's counters. */

@@ -445,3 +445,23 @@ fail:
 	te_webhook_opts_free(o, n);
 	return r;
 }
+
+void te_webhook_url_public(const char *url, char *out, size_t outlen)
+{
+	const char *host = strstr(url ? url : "", "://"), *path;
+	size_t keep;
+
+	if (!outlen)
+		return;
+	if (!host) {
+		snprintf(out, outlen, "%s", "(hidden)");
+		return;
+	}
+	path = strpbrk(host + 3, "/?#");
+	if (!path || (path[0] == '/' && path[1] == '\0')) {
+		snprintf(out, outlen, "%s", url);
+		return;
+	}
+	keep = (size_t)(path - url);
+	snprintf(out, outlen, "%.*s/...", (int)keep, url);
+}
