@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The daemon's log lines; see log.h. */
 #include "log.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -146,12 +147,30 @@ static void emit(int level, bool ident, const char *msg, size_t len)
 	write_all(out, n);
 }
 
+/*
+ * Messages quote process names, paths and rule text: make every line safe
+ * for the terminal or journal viewer it ends up in (utf8.h), keeping the
+ * newlines that split a message into lines.
+ */
+static void sanitize(char *msg, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(msg + i, '\n', len - i);
+		size_t l = (nl ? (size_t)(nl - msg) : len) - i;
+
+		te_utf8_sanitize_terminal(msg + i, l);
+		i += l + 1;
+	}
+}
+
 static void log_line(int level, bool ident, const char *fmt, va_list ap)
 {
 	char msg[LOG_LINE_MAX];
 	va_list aq;
 	int n;
 
+	if (!fmt)
+		return;
 	va_copy(aq, ap);
 	n = vsnprintf(msg, sizeof(msg), fmt, aq);
 	va_end(aq);
@@ -160,6 +179,7 @@ static void log_line(int level, bool ident, const char *fmt, va_list ap)
 	if ((size_t)n < sizeof(msg)) {
 		if (n > 0 && msg[n - 1] == '\n')
 			n--;
+		sanitize(msg, (size_t)n);
 		emit(level, ident, msg, (size_t)n);
 		return;
 	}
