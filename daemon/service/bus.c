@@ -642,6 +642,11 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
 	if (r >= 0)
 		r = status_number(reply, "HistoryMax", 'u', d->history ? te_history_max(d->history) : 0);
 	if (r >= 0)
+		r = status_number(reply, "HistoryEvicted", 't',
+				  d->history ? te_history_evicted(d->history) : 0);
+	if (r >= 0)
+		r = status_number(reply, "SelfCheckAlarms", 't', d->selfcheck.alarms);
+	if (r >= 0)
 		r = status_number(reply, "LastReload", 't', d->last_reload_usec);
 	if (r >= 0)
 		r = status_string(reply, "LastReloadError", d->last_reload_error);
