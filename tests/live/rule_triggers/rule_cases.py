@@ -104,7 +104,7 @@ CASES = [
     Case('TRC-102', ['ptrace'],
          '{RT} traceme',
          lambda e: e['eventName'] == 'ptrace' and arg(e, 'request') == 'PTRACE_TRACEME',
-         miss=['ln -s {RT} {D}/gdb && {D}/gdb traceme'],
+         # a symlink named gdb is an evasion now caught (tests/evasion)
          fields={'proc.name': 'rt_trigger', 'evt.arg.request': 'PTRACE_TRACEME'}),
     Case('TRC-103', ['ptrace'],
          '{RT} poke',
@@ -216,9 +216,7 @@ CASES = [
     Case('TRC-1027', MODIFY,
          in_etc('mkdir /etc/cron.d && echo x > /etc/cron.d/rt-job'),
          opened('/etc/cron.d/rt-job', True),
-         miss=[in_etc('echo x > /etc/crontab.bak'),
-               'ln -s {RT} {D}/dpkg && ' + NS + " sh -c 'mount -t tmpfs traceed-rt /etc && mkdir /etc/cron.d && "
-               "{D}/dpkg spawn /bin/sh -c \"echo x > /etc/cron.d/rt-job\"'"]),
+         miss=[in_etc('echo x > /etc/crontab.bak')]),
     Case('TRC-1028', MODIFY,
          in_etc('mkdir /etc/sudoers.d && echo x > /etc/sudoers.d/rt && echo y > /etc/sudoers.tmp && '
                 'mv /etc/sudoers.tmp /etc/sudoers'),
@@ -237,8 +235,7 @@ CASES = [
     Case('TRD-2001', OPEN,
          '{PY} -c "open(\'/etc/shadow\').close()"',
          opened('/etc/shadow', False),
-         miss=['cat /etc/passwd > /dev/null',
-               'ln -s {PY} {D}/unix_chkpwd && {D}/unix_chkpwd -c "open(\'/etc/shadow\').close()"']),
+         miss=['cat /etc/passwd > /dev/null']),
     Case('TRD-2002', ['ptrace'],
          '{RT} poke',
          lambda e: e['eventName'] == 'ptrace' and arg(e, 'request') == 'PTRACE_ATTACH',
@@ -259,8 +256,8 @@ CASES = [
          lambda e: (e['eventName'] in UNLINK or 'O_TRUNC' in (arg(e, 'flags') or '')) and
          (arg(e, 'pathname') or '') in ('/var/log/rt.log', '/root/.bash_history') and
          e['processName'] != 'sh',
-         miss=[NS + " sh -c 'mount -t tmpfs traceed-rt /var/log && mount -t tmpfs traceed-rt /root && "
-               "echo x >> /var/log/rt.log && cat /var/log/rt.log && : > /root/.bash_history'"]),
+         miss=[NS + " sh -c 'mount -t tmpfs traceed-rt /var/log && "
+               "echo x >> /var/log/rt.log && cat /var/log/rt.log'"]),
     Case('TRD-2006', [],
          NS + " sh -c 'mount -t tmpfs traceed-rt /dev/shm && printf \"#!/bin/sh\\ntrue\\n\" > /dev/shm/rt.sh && "
          "chmod 755 /dev/shm/rt.sh && /dev/shm/rt.sh && sh /dev/shm/rt.sh'",
@@ -276,8 +273,7 @@ CASES = [
     Case('TRD-2008', [],
          '/usr/sbin/useradd --help > /dev/null',
          exec_of(lambda p, c: c == '/usr/sbin/useradd'),
-         miss=['ln -s {RT} {D}/dpkg && {D}/dpkg spawn /usr/sbin/useradd --help > /dev/null',
-               '/usr/bin/id > /dev/null']),
+         miss=['/usr/bin/id > /dev/null']),
     Case('TRD-2009', ['unshare', 'setns'],
          'unshare -m --propagation unchanged true',
          lambda e: e['eventName'] == 'unshare' and 'CLONE_NEWNS' in (arg(e, 'flags') or ''),
