@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * traceed's maps and load-time constants, and the checks every program
- * makes against them: is the event selected (the "wanted" map), is the
- * current task the daemon itself (traceed_tgid, never reported), and the
- * per-CPU counters (records sent, dropped on a full ring buffer, syscall
- * arguments lost).  The scratch maps of record.bpf.h and path.bpf.h are
- * here too, so that every map of the object is declared in one place.
+ * makes against them: is the event selected, and its failed calls too
+ * (the "wanted" map), is the current task the daemon itself (traceed_tgid,
+ * never reported), which of the two ring buffers the event goes to
+ * (ring_of), and the per-CPU counters (records sent, dropped on a full ring
+ * buffer in all and per event, failed calls not sent, syscall arguments
+ * lost).  The scratch maps of record.bpf.h and path.bpf.h are here too, so
+ * that every map of the object is declared in one place.
  *
  * Separate from traceed.bpf.c for the same reason libbpf-tools has a
  * maps.bpf.h: the helpers in record.bpf.h and path.bpf.h and the programs
@@ -23,12 +25,28 @@
 
 /* Set by user space before load. */
 const volatile __u32 traceed_tgid = 0; /* never report the daemon itself */
-const volatile __u32 wakeup_bytes = 0; /* 0: wake the reader on every record */
+/* wake the reader once this much is waiting in "events" / "events_rare";
+ * 0: on every record */
+const volatile __u32 wakeup_bytes = 0;
+const volatile __u32 wakeup_bytes_rare = 0;
 
+/* Every record goes to one of two ring buffers (ring_of[] below). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* user space resizes before load */
 } events SEC(".maps");
+
+/*
+ * The rare, high-value events and the process lifecycle, on a ring of their
+ * own so that a flood of common events (opens, writes, connects, which any
+ * user can make by the million) cannot push them out.  User space sizes it
+ * (a quarter of "events", at least 256 KiB) and merges the two rings back
+ * into one causal order (daemon/capture/loader.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 2 << 20); /* user space resizes before load */
+} events_rare SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -36,6 +54,15 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
+
+/* Records lost to a full ring buffer, per event id (TE_STAT_DROPPED is
+ * their sum): says which events a flood pushed out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TE_EV_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} dropped SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -101,6 +128,44 @@ struct {
 	__type(value, struct path_scratch);
 } path_buf SEC(".maps");
 
+/*
+ * The ring of each event: 1 for "events_rare", 0 for "events".  Rare and
+ * high-value: exec, ptrace and process_vm_*, credential changes, bpf,
+ * mounts, memfd_create, namespaces, modules.  The lifecycle events travel
+ * with them because the process tree is built from them: a fork, exec or
+ * exit lost to a flood would misattribute every later event of the
+ * process.  Constant (.rodata, frozen at load), so not changeable at run
+ * time.
+ */
+static const __u8 ring_of[TE_EV_MAX] = {
+	[TE_EV_SCHED_PROCESS_FORK] = 1,
+	[TE_EV_SCHED_PROCESS_EXEC] = 1,
+	[TE_EV_SCHED_PROCESS_EXIT] = 1,
+	[TE_EV_EXECVE] = 1,
+	[TE_EV_EXECVEAT] = 1,
+	[TE_EV_PTRACE] = 1,
+	[TE_EV_PROCESS_VM_READV] = 1,
+	[TE_EV_PROCESS_VM_WRITEV] = 1,
+	[TE_EV_MEMFD_CREATE] = 1,
+	[TE_EV_INIT_MODULE] = 1,
+	[TE_EV_FINIT_MODULE] = 1,
+	[TE_EV_DELETE_MODULE] = 1,
+	[TE_EV_SETUID] = 1,
+	[TE_EV_SETGID] = 1,
+	[TE_EV_SETREUID] = 1,
+	[TE_EV_SETREGID] = 1,
+	[TE_EV_SETRESUID] = 1,
+	[TE_EV_SETRESGID] = 1,
+	[TE_EV_SETFSUID] = 1,
+	[TE_EV_SETFSGID] = 1,
+	[TE_EV_CAPSET] = 1,
+	[TE_EV_MOUNT] = 1,
+	[TE_EV_UMOUNT2] = 1,
+	[TE_EV_UNSHARE] = 1,
+	[TE_EV_SETNS] = 1,
+	[TE_EV_BPF] = 1,
+};
+
 static __always_inline void stat_inc(__u32 which)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &which);
@@ -109,14 +174,27 @@ static __always_inline void stat_inc(__u32 which)
 		*v += 1; /* per-CPU value, no other writer on this CPU */
 }
 
-/* The first thing every program does: is this event selected at all? */
-static __always_inline bool want(__u32 ev)
+static __always_inline void dropped_inc(__u32 ev)
+{
+	__u64 *v = bpf_map_lookup_elem(&dropped, &ev);
+
+	if (v)
+		*v += 1;
+}
+
+/*
+ * The first thing every program does: is this event selected at all?
+ * 0 when not (or when the current task is traceed), else the event's
+ * TE_WANT_* bits.
+ */
+static __always_inline __u32 want(__u32 ev)
 {
 	__u32 *w = bpf_map_lookup_elem(&wanted, &ev);
+	__u32 bits = w ? *w : 0; /* one read: user space may change it meanwhile */
 
-	if (!w || !*w)
-		return false;
+	if (!(bits & TE_WANT_SEND))
+		return 0;
 	if (traceed_tgid && (bpf_get_current_pid_tgid() >> 32) == traceed_tgid)
-		return false;
-	return true;
+		return 0;
+	return bits;
 }

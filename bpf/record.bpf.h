@@ -2,11 +2,12 @@
 /*
  * Record building: a te_record_hdr + TLV arguments (the wire format of
  * traceed.h) assembled in the per-CPU rec_buf scratch and sent to the
- * "events" ring buffer.  rec_init() fills the header for the current task,
- * rec_submit() sends the record (or counts it dropped), and the rec_*()
- * helpers append one argument each: numbers (S64/U64/SINT), user and kernel
- * strings, sockaddr bytes, the peer of a socket, argv arrays and blocks, and
- * the LD_* filters over an exec's environment.
+ * "events" or "events_rare" ring buffer (maps.bpf.h: ring_of).  rec_init()
+ * fills the header for the current task, rec_submit() sends the record (or
+ * counts it dropped, per event too), and the rec_*() helpers append one
+ * argument each: numbers (S64/U64/SINT), user and kernel strings, sockaddr
+ * bytes, the peer of a socket, argv arrays and blocks, and the LD_* filters
+ * over an exec's environment.
  *
  * The rec_*() helpers are global (non-static __noinline) functions: each is
  * verified once per program instead of once per call site, which keeps the
@@ -177,12 +178,17 @@ __noinline int rec_init(__u32 ev, __s64 retval)
 	return 0;
 }
 
-/* Send the record; wake the reader only once wakeup_bytes are waiting. */
+/*
+ * Send the record to its event's ring (ring_of); wake the reader only once
+ * the ring's wakeup_bytes are waiting.  A record the ring has no room for
+ * is counted, in all and for its event.
+ */
 __noinline int rec_submit(void)
 {
 	struct rec_scratch *r = rec_get();
 	__u64 flags = BPF_RB_FORCE_WAKEUP;
-	__u32 size;
+	__u32 size, ev;
+	long err;
 
 	if (!r)
 		return -1;
@@ -192,11 +198,23 @@ __noinline int rec_submit(void)
 	if (size < REC_HDR)
 		return -1;
 	rec_hdr(r)->size = size;
-	if (wakeup_bytes &&
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size < wakeup_bytes)
-		flags = BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&events, r->data, size, flags)) {
+	_Static_assert((TE_EV_MAX & (TE_EV_MAX - 1)) == 0, "TE_EV_MAX is a mask");
+	ev = rec_hdr(r)->event_id & (TE_EV_MAX - 1);
+	/* one call site per ring: each helper call sees one constant map */
+	if (ring_of[ev]) {
+		if (wakeup_bytes_rare &&
+		    bpf_ringbuf_query(&events_rare, BPF_RB_AVAIL_DATA) + size < wakeup_bytes_rare)
+			flags = BPF_RB_NO_WAKEUP;
+		err = bpf_ringbuf_output(&events_rare, r->data, size, flags);
+	} else {
+		if (wakeup_bytes &&
+		    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size < wakeup_bytes)
+			flags = BPF_RB_NO_WAKEUP;
+		err = bpf_ringbuf_output(&events, r->data, size, flags);
+	}
+	if (err) {
 		stat_inc(TE_STAT_DROPPED);
+		dropped_inc(ev);
 		return -1;
 	}
 	stat_inc(TE_STAT_SENT);

@@ -2,7 +2,8 @@
 /*
  * traceed kernel side: tracepoint programs that turn syscalls and sched
  * events into te_record_hdr + TLV records (bpf/traceed.h) in the "events"
- * ring buffer.
+ * ring buffer, or "events_rare" for the rare and lifecycle events
+ * (maps.bpf.h: ring_of).
  *
  * This file is the only compilation unit of the BPF object (one object, one
  * skeleton).  The pieces the programs share are headers it includes, each
@@ -188,6 +189,11 @@ static __always_inline void regs_args(struct te_stash *a, int n, __u32 ev)
  * from the stash of a sys_enter program of its own (mprotect, which needs
  * the state before the call); TE_SYSCALL (@n: how many arguments the
  * syscall has) reads them from the saved registers (regs_args).
+ *
+ * A failed call (ret < 0) is dropped first thing, before any argument is
+ * read, unless user space asked for the event's failures (TE_WANT_FAILED:
+ * some enabled rule can match them, or they are printed).  mprotect's
+ * stash is then left in place: its next sys_enter overwrites it.
  */
 #define TE_EXIT_FROM(sc, ev, get_args)                                         \
 	static __always_inline void te_args_##sc(const struct te_stash *a, long ret); \
@@ -195,8 +201,13 @@ static __always_inline void regs_args(struct te_stash *a, int n, __u32 ev)
 	int te_exit_##sc(struct trace_event_raw_sys_exit *ctx)                 \
 	{                                                                      \
 		struct te_stash a;                                             \
-		if (!want(ev))                                                 \
+		__u32 w = want(ev);                                            \
+		if (!w)                                                        \
 			return 0;                                              \
+		if (ctx->ret < 0 && !(w & TE_WANT_FAILED)) {                   \
+			stat_inc(TE_STAT_FAILED_SKIPPED);                      \
+			return 0;                                              \
+		}                                                              \
 		get_args;                                                      \
 		if (rec_init(ev, ctx->ret))                                    \
 			return 0;                                              \

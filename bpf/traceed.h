@@ -159,12 +159,26 @@ struct te_arg_hdr {
 	__u16 len;  /* bytes of data that follow */
 };
 
+/*
+ * Value of the "wanted" array map (key: event id), set by user space: which
+ * events the programs send.  TE_WANT_SEND is the selection itself; with
+ * TE_WANT_FAILED clear, a syscall event whose call failed (retval < 0) is
+ * dropped in the kernel before any record is built, because no enabled
+ * rule can match it (a flood of failing calls, which anyone can make,
+ * then costs no ring space).  Events without a return value (the sched_*
+ * lifecycle events, and execve/execveat, which are sent at entry) ignore
+ * TE_WANT_FAILED.
+ */
+#define TE_WANT_SEND 0x1
+#define TE_WANT_FAILED 0x2
+
 /* Index of the counters in the per-CPU "stats" array map. */
 enum te_stat {
-	TE_STAT_SENT = 0,     /* records written to the ring buffer */
-	TE_STAT_DROPPED = 1,  /* records lost: ring buffer full */
+	TE_STAT_SENT = 0,     /* records written to a ring buffer */
+	TE_STAT_DROPPED = 1,  /* records lost: ring buffer full (per event: "dropped" map) */
 	TE_STAT_ARGS_LOST = 2,/* enter/exit pairs whose enter args were missing */
-	TE_STAT_MAX = 4,
+	TE_STAT_FAILED_SKIPPED = 3, /* failed calls not sent: TE_WANT_FAILED clear */
+	TE_STAT_MAX = 8,
 };
 
 #endif /* TRACEED_WIRE_H */

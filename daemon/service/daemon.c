@@ -63,32 +63,46 @@ static int load_config(const struct te_cli *cli, struct te_config *cfg, char *er
 	return te_config_load_flags(path, TE_DETECTION_OUT_CONFIG_FLAGS, cfg, err, errlen);
 }
 
-/* What the kernel must send: the printed events and what the enabled rules
- * need (@reported), plus lifecycle events for the process tree (@wanted). */
+/*
+ * What the kernel must send: the printed events and what the enabled rules
+ * need (@reported), plus lifecycle events for the process tree.  Failed
+ * calls (retval < 0) only where they can matter: a printed event is printed
+ * whatever its result, but in detection mode an event's failures are sent
+ * only when some enabled rule can match them (te_ruleset_events_failed),
+ * so that a flood of failing calls, which any user can make, is dropped in
+ * the kernel instead of filling the ring buffer.
+ */
 static void compute_wanted(const struct te_cli *cli, struct te_ruleset *rs,
-			   bool wanted[TE_EV_MAX], bool reported[TE_EV_MAX])
+			   struct te_selection *sel, bool reported[TE_EV_MAX])
 {
-	memset(wanted, 0, sizeof(bool) * TE_EV_MAX);
+	memset(sel, 0, sizeof(*sel));
 	if (cli->events_given)
-		memcpy(wanted, cli->selected, sizeof(bool) * TE_EV_MAX);
+		for (int id = 0; id < TE_EV_MAX; id++)
+			sel->send[id] = sel->failed[id] = cli->selected[id];
 	if (rs) {
-		bool rule_events[TE_EV_MAX];
+		bool rule_events[TE_EV_MAX], rule_failed[TE_EV_MAX];
 
 		te_ruleset_events(rs, rule_events);
-		for (int id = 0; id < TE_EV_MAX; id++)
-			wanted[id] = wanted[id] || rule_events[id];
+		te_ruleset_events_failed(rs, rule_failed);
+		for (int id = 0; id < TE_EV_MAX; id++) {
+			sel->send[id] = sel->send[id] || rule_events[id];
+			sel->failed[id] = sel->failed[id] || (rule_events[id] && rule_failed[id]);
+		}
 	}
-	memcpy(reported, wanted, sizeof(bool) * TE_EV_MAX);
-	wanted[TE_EV_SCHED_PROCESS_FORK] = wanted[TE_EV_SCHED_PROCESS_EXEC] =
-		wanted[TE_EV_SCHED_PROCESS_EXIT] = true;
+	memcpy(reported, sel->send, sizeof(bool) * TE_EV_MAX);
+	/* no return value: nothing to filter */
+	sel->send[TE_EV_SCHED_PROCESS_FORK] = sel->send[TE_EV_SCHED_PROCESS_EXEC] =
+		sel->send[TE_EV_SCHED_PROCESS_EXIT] = true;
+	sel->failed[TE_EV_SCHED_PROCESS_FORK] = sel->failed[TE_EV_SCHED_PROCESS_EXEC] =
+		sel->failed[TE_EV_SCHED_PROCESS_EXIT] = true;
 }
 
 static void follow_rules(struct te_daemon *d)
 {
-	bool wanted[TE_EV_MAX];
+	struct te_selection sel;
 
-	compute_wanted(d->cli, d->rs, wanted, d->reported);
-	te_loader_select(&d->loader, wanted);
+	compute_wanted(d->cli, d->rs, &sel, d->reported);
+	te_loader_select(&d->loader, &sel);
 }
 
 /* --- records ------------------------------------------------------------- */
@@ -222,11 +236,17 @@ static int on_lost_timer(sd_event_source *s, uint64_t usec, void *ctx)
 	uint64_t lost = te_daemon_events_lost(d);
 
 	if (lost > d->lost_reported) {
-		log_warning("%llu events lost in the last %llu s (ring buffer full; %llu in all): "
+		uint64_t by_event[TE_EV_MAX];
+		char names[256] = "";
+
+		/* which events the flood pushed out, the biggest losers first */
+		if (te_loader_lost_since(&d->loader, by_event) == 0)
+			te_loader_lost_names(by_event, 4, names, sizeof(names));
+		log_warning("%llu events lost in the last %llu s (ring buffer full%s%s; %llu in all): "
 			    "raise --buffer-size",
 			    (unsigned long long)(lost - d->lost_reported),
-			    (unsigned long long)(LOST_REPORT_USEC / USEC_PER_SEC),
-			    (unsigned long long)lost);
+			    (unsigned long long)(LOST_REPORT_USEC / USEC_PER_SEC), names[0] ? ": " : "",
+			    names, (unsigned long long)lost);
 		if (d->service && d->cfg.outputs.journal)
 			te_journal_events_lost(d->journal, lost - d->lost_reported, lost);
 		d->lost_reported = lost;
@@ -475,8 +495,21 @@ static void announce(struct te_daemon *d)
 /* The closing line: what was seen, lost, printed and detected. */
 static void summarize(struct te_daemon *d)
 {
-	char malformed[48] = "", detections[96] = "";
+	char malformed[48] = "", detections[96] = "", by_event[256] = "", names[240],
+	     skipped[64] = "";
+	uint64_t lost = te_daemon_events_lost(d);
+	uint64_t failed = te_loader_stat(&d->loader, TE_STAT_FAILED_SKIPPED);
 
+	if (lost) {
+		uint64_t n[TE_EV_MAX];
+
+		if (te_loader_lost_by_event(&d->loader, n) == 0 &&
+		    te_loader_lost_names(n, 5, names, sizeof(names)))
+			snprintf(by_event, sizeof(by_event), " (%s)", names);
+	}
+	if (failed)
+		snprintf(skipped, sizeof(skipped), ", %llu failed calls no rule needs not sent",
+			 (unsigned long long)failed);
 	if (d->malformed)
 		snprintf(malformed, sizeof(malformed), ", %llu malformed",
 			 (unsigned long long)d->malformed);
@@ -484,8 +517,8 @@ static void summarize(struct te_daemon *d)
 		snprintf(detections, sizeof(detections), ", %llu detections, %llu repeats suppressed",
 			 (unsigned long long)te_engine_emitted(d->engine),
 			 (unsigned long long)te_engine_suppressed(d->engine));
-	log_info("%llu events seen, %llu lost%s (%llu printed%s)", (unsigned long long)d->seen,
-		 (unsigned long long)te_daemon_events_lost(d), malformed,
+	log_info("%llu events seen, %llu lost%s%s%s (%llu printed%s)", (unsigned long long)d->seen,
+		 (unsigned long long)lost, by_event, skipped, malformed,
 		 (unsigned long long)d->printed, detections);
 }
 
@@ -556,7 +589,7 @@ static int load_initial(struct te_daemon *d)
 static int start(struct te_daemon *d)
 {
 	struct te_loader_opts lo = { 0 };
-	bool wanted[TE_EV_MAX];
+	struct te_selection sel;
 	int r;
 
 	gethostname(d->hostname, sizeof(d->hostname) - 1);
@@ -593,8 +626,8 @@ static int start(struct te_daemon *d)
 			return log_error_errno(r, "%s", err);
 	}
 
-	compute_wanted(d->cli, d->rs, wanted, d->reported);
-	lo.wanted = wanted;
+	compute_wanted(d->cli, d->rs, &sel, d->reported);
+	lo.selection = &sel;
 	lo.load_all = d->rs != NULL; /* a reload may need other events */
 	lo.buffer_mib = d->cli->buffer_mib;
 	lo.btf_path = d->cli->btf_path;
