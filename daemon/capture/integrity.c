@@ -9,6 +9,12 @@
 
 #include "traceed.skel.h"
 
+/* The value the loader set for @id (te_loader_select). */
+static __u32 expected(const struct te_loader *l, __u32 id)
+{
+	return (l->kernel_wanted[id] ? TE_WANT_SEND : 0) | (l->kernel_failed[id] ? TE_WANT_FAILED : 0);
+}
+
 int te_loader_verify_selection(const struct te_loader *l, char *why, size_t whylen)
 {
 	if (!l->skel)
@@ -23,16 +29,34 @@ int te_loader_verify_selection(const struct te_loader *l, char *why, size_t whyl
 			snprintf(why, whylen, "cannot read the selection map: %s", strerror(-r));
 			return r;
 		}
-		/* bit 0: send this event (further bits refine it) */
-		if ((bool)(val & 1) == l->kernel_wanted[id])
+		if (val == expected(l, id))
 			continue;
 		d = te_event_by_id(id);
 		snprintf(why, whylen,
 			 "the kernel's event selection was changed behind traceed's back: "
-			 "event %s is %s in the kernel, %s by traceed",
-			 d ? d->name : "?", val & 1 ? "on" : "off",
-			 l->kernel_wanted[id] ? "on" : "off");
+			 "event %s is %s%s in the kernel, %s%s by traceed",
+			 d ? d->name : "?", val & TE_WANT_SEND ? "on" : "off",
+			 val & TE_WANT_FAILED ? " with failures" : "",
+			 l->kernel_wanted[id] ? "on" : "off",
+			 l->kernel_failed[id] ? " with failures" : "");
 		return -EBADMSG;
 	}
 	return 0;
+}
+
+int te_loader_restore_selection(const struct te_loader *l)
+{
+	int ret = 0;
+
+	if (!l->skel)
+		return 0;
+	for (__u32 id = 0; id < TE_EV_MAX; id++) {
+		__u32 val = expected(l, id);
+		int r = bpf_map__update_elem(l->skel->maps.wanted, &id, sizeof(id), &val,
+					     sizeof(val), 0);
+
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
 }

@@ -13,9 +13,12 @@
 #include "loader.h"
 
 /*
- * 0 when every event's selection bit in the kernel's `wanted` map is what
- * the loader set (l->kernel_wanted); -EBADMSG with the first difference in
+ * 0 when every event's value in the kernel's `wanted` map is what the
+ * loader set (l->kernel_wanted, l->kernel_failed); -EBADMSG with the first difference in
  * @why ("event openat: wanted in the kernel 0, set 1") otherwise; another
  * negative errno when the map cannot be read.
  */
 int te_loader_verify_selection(const struct te_loader *l, char *why, size_t whylen);
+/* Write the whole selection again as the loader set it, after a change
+ * someone else made: detection goes on.  0 or a negative errno. */
+int te_loader_restore_selection(const struct te_loader *l);

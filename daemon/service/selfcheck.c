@@ -96,6 +96,9 @@ static int on_selfcheck(sd_event_source *s, uint64_t usec, void *ctx)
 	if (r < 0) {
 		alarm_raise(d, why);
 		ok = false;
+		/* and see again: the alarm is out, detection goes on */
+		if (r == -EBADMSG && te_loader_restore_selection(&d->loader) == 0)
+			log_notice("self-check: the event selection was restored");
 	}
 	if (c->child != 0 && !c->child_seen) {
 		if (te_now_usec(CLOCK_MONOTONIC) - c->spawned_usec >= TE_SELFCHECK_DEADLINE_USEC) {

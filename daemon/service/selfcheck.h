@@ -11,7 +11,8 @@
  *     program, the selection map, the ring buffer, the consumer), so a
  *     detached or replaced program, a zeroed map or a stalled buffer all
  *     show up as a missing heartbeat.
- * A failure raises TRD-2101 (critical, "traceed self-check failed"), a
+ * A changed selection is written back as traceed set it, so detection goes
+ * on after the alarm.  A failure raises TRD-2101 (critical, "traceed self-check failed"), a
  * detection built into traceed rather than a rule, so that no rule file
  * and no `tracectl rules disable` can turn it off; it is raised once per
  * failure, and again after the check has passed in between.

@@ -8,7 +8,8 @@
 Cases:
   selection  another process zeroes traceed's `wanted` selection map with
              bpftool (as root would to blind it): a critical TRD-2101
-             detection within 10 s
+             detection within 10 s, and detection goes on (traceed writes
+             its selection back)
   quiet      nothing happens for 8 s: no TRD-2101 (the heartbeat and the
              read-back pass on a healthy daemon)
 
@@ -32,6 +33,7 @@ from testlib import Failure, check  # noqa: E402
 
 CASES = ['selection', 'quiet']
 ALARM = 'TRD-2101'
+TE_SELFCHECK_INTERVAL = 2  # s, daemon/service/selfcheck.h
 
 
 def wanted_map_id(pid):
@@ -79,6 +81,13 @@ def case_selection(t):
     check('selection' in d['output'] or 'heartbeat' in d['output'],
           'the alarm does not say what failed: %r' % d['output'])
     print('PASS: selection zeroed, %s after %.1f s: %s' % (ALARM, took, d['output']))
+    # traceed wrote its selection back: detection goes on (TRC-102 on a
+    # PTRACE_TRACEME by a process that is no debugger)
+    time.sleep(TE_SELFCHECK_INTERVAL + 1)
+    subprocess.run([sys.executable, '-c', 'import ctypes; ctypes.CDLL(None).ptrace(0, 0, 0, 0)'],
+                   check=True, timeout=30)
+    t.wait_for(lambda x: x.get('rule_id') == 'TRC-102', 'TRC-102 after the selection was restored', 15)
+    print('PASS: detection goes on after the restore')
 
 
 def case_quiet(t):
