@@ -278,6 +278,12 @@ CASES = [
          'unshare -m --propagation unchanged true',
          lambda e: e['eventName'] == 'unshare' and 'CLONE_NEWNS' in (arg(e, 'flags') or ''),
          miss=['{PY} -c "import ctypes; ctypes.CDLL(None).unshare(0x200)"']),
+    # a copy of true 50 directories deep: the walk stops at 48 steps
+    Case('TRD-2011', [],
+         'p={D}; for i in $(seq 1 50); do p=$p/d; done; mkdir -p $p && cp /bin/true $p/t && $p/t',
+         lambda e: e['eventName'] == 'sched_process_exec'
+         and str(arg(e, 'pathname')).startswith('<truncated>'),
+         miss=['mkdir -p {D}/d/d && cp /bin/true {D}/d/d/t && {D}/d/d/t']),
     # SIGCONT changes nothing for a running traceed; signal 0 only probes
     Case('TRD-2100', ['kill', 'tkill', 'tgkill', 'ptrace'],
          '{PY} -c "import os, signal; os.kill({TPID}, signal.SIGCONT)"',
