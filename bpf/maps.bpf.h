@@ -93,6 +93,39 @@ struct {
 } args_stash SEC(".maps");
 
 /*
+ * Path arguments read at syscall entry (unlink*, rename*, chmod,
+ * fchmodat*): the user's string as it was when the kernel was about to copy
+ * it, kept until sys_exit, where it is compared with what the user buffer
+ * holds then (path.bpf.h: path_stash_enter, rec_at_path_entry).  Another
+ * thread can rewrite the buffer while the call runs; the record then
+ * reports the entry string and says the buffer changed (path_changed).
+ * Task-local like args_stash: allocated for a task on its first such
+ * call, freed with the task.  event_id 0 marks an empty slot; uptr is the
+ * user pointer each string was read from, so an exit never takes the
+ * strings of another call.  len: bytes read including the NUL, 0 when the
+ * entry read failed (page not present: the exit string is reported then).
+ * tainted: once a thread has been caught rewriting a path buffer during a
+ * call, every later such call of it is flagged too: two reads can miss a
+ * flip (entry and exit agree, the kernel's copy in between did not), and a
+ * thread that did it once is not to be trusted on the next call.
+ */
+#define PATH_SLOTS 2
+struct te_path_stash {
+	__u64 uptr[PATH_SLOTS];
+	__u32 len[PATH_SLOTS];
+	__u32 event_id;
+	__u32 tainted; /* a buffer of this thread changed during one of its calls */
+	char s[PATH_SLOTS][TE_MAX_STR];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct te_path_stash);
+} path_stash SEC(".maps");
+
+/*
  * The record under construction.  Twice TE_MAX_RECORD so that an offset
  * masked to TE_MAX_RECORD - 1 plus any single write (<= TE_MAX_STR + hdr)
  * stays inside the value, which is what the verifier checks.

@@ -334,3 +334,147 @@ __noinline int rec_at_kpath(__u32 idx, __s64 dirfd, __u64 kpath)
 {
 	return at_path(idx, dirfd, kpath, false);
 }
+
+/*
+ * Time-of-check/time-of-use of path arguments.  The kernel copies a path
+ * argument from user memory right after syscall entry (getname), but the
+ * exit program reads it again, after the call: another thread of the
+ * caller may have rewritten the buffer in between ("secret" unlinked,
+ * "benign" reported).  So the syscalls whose paths are reported from the
+ * user's string (unlink*, rename*, chmod, fchmodat*) also run a sys_enter
+ * program that copies the strings into path_stash (maps.bpf.h), and the
+ * exit compares.  Opens need none of this: a successful open reports the
+ * path of the file it opened, not the user's string.
+ */
+
+/* sys_enter: stash the user strings at @p0 and @p1 (0: none) of @ev. */
+static __always_inline int path_stash_enter(__u32 ev, __u64 p0, __u64 p1)
+{
+	struct te_path_stash *s;
+	long n;
+
+	if (!want(ev))
+		return 0;
+	s = bpf_task_storage_get(&path_stash, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s)
+		return 0;
+	s->uptr[0] = p0;
+	n = p0 ? bpf_probe_read_user_str(s->s[0], TE_MAX_STR, (void *)p0) : 0;
+	s->len[0] = n > 0 ? n : 0;
+	s->uptr[1] = p1;
+	n = p1 ? bpf_probe_read_user_str(s->s[1], TE_MAX_STR, (void *)p1) : 0;
+	s->len[1] = n > 0 ? n : 0;
+	s->event_id = ev;
+	return 0;
+}
+
+struct path_cmp {
+	__u32 len;  /* bytes to compare: the stashed string with its NUL */
+	__u32 slot;
+	__u32 diff;
+};
+
+/*
+ * One 8-byte word of the comparison, as a bpf_loop() callback: verified
+ * once whatever the length, where a plain loop is verified once per
+ * length the verifier can tell apart (and exceeds its limit).
+ */
+static long path_cmp_cb(__u64 i, void *data)
+{
+	struct path_cmp *c = data;
+	struct te_path_stash *s;
+	struct path_scratch *ps;
+	__u32 zero = 0, off = i * 8, left;
+	__u64 x;
+
+	s = bpf_task_storage_get(&path_stash, bpf_get_current_task_btf(), 0, 0);
+	ps = bpf_map_lookup_elem(&path_buf, &zero);
+	if (!s || !ps) {
+		c->diff = 1;
+		return 1;
+	}
+	if (off >= c->len || off >= TE_MAX_STR)
+		return 1;
+	off &= PATH_MASK & ~7u;
+	x = *(const __u64 *)&s->s[c->slot & (PATH_SLOTS - 1)][off] ^ *(const __u64 *)&ps->buf[off];
+	left = c->len - off;
+	/* both strings end with a NUL at len - 1; bytes after it are stale */
+	if (left < 8)
+		x &= (1ULL << (left * 8)) - 1;
+	if (x) {
+		c->diff = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Does the user buffer at @upath still hold the string stashed in @slot
+ * (@len bytes with its NUL)?  1 when it differs or cannot be read, 0 when
+ * it is the same, -1 when there is nothing to compare.
+ */
+__noinline int path_stash_differs(__u32 slot, __u64 upath, __u32 len)
+{
+	struct path_cmp c = { .len = len, .slot = slot & (PATH_SLOTS - 1) };
+	struct path_scratch *ps;
+	__u32 zero = 0;
+	long n;
+
+	ps = bpf_map_lookup_elem(&path_buf, &zero);
+	if (!ps || len == 0 || len > TE_MAX_STR)
+		return -1;
+	/* the exit copy goes where a path walk builds its path later */
+	n = bpf_probe_read_user_str(ps->buf, TE_MAX_STR, (void *)upath);
+	if (n != len)
+		return 1;
+	bpf_loop((len + 7) / 8, path_cmp_cb, &c, 0);
+	return c.diff;
+}
+
+/*
+ * STR: the path argument @upath of @ev relative to @dirfd, like
+ * rec_at_path, but from the string stashed at entry in @slot when there is
+ * one.  Returns 1 when the user buffer no longer holds that string at exit
+ * (or can no longer be read), or when the thread was caught doing that on
+ * an earlier call (te_path_stash.tainted), else 0.  Without a stash (entry
+ * read failed, enter program not attached yet) the string is read now, as
+ * before.
+ */
+__noinline int rec_at_path_entry(__u32 idx, __s64 dirfd, __u64 upath, __u32 slot, __u32 ev)
+{
+	struct te_path_stash *s;
+	int changed;
+
+	slot &= PATH_SLOTS - 1;
+	s = bpf_task_storage_get(&path_stash, bpf_get_current_task_btf(), 0, 0);
+	if (!s) {
+		rec_at_path(idx, dirfd, upath);
+		return 0;
+	}
+	if (s->event_id != ev || s->uptr[slot] != upath || !upath) {
+		rec_at_path(idx, dirfd, upath);
+		return s->tainted;
+	}
+	changed = path_stash_differs(slot, upath, s->len[slot]);
+	if (changed < 0) {
+		rec_at_path(idx, dirfd, upath);
+		return s->tainted;
+	}
+	if (changed)
+		s->tainted = 1;
+	at_path(idx, dirfd, (__u64)s->s[slot], false);
+	return changed || s->tainted;
+}
+
+/* After the path arguments: forget the stash; path_changed:U64 at @idx when set. */
+static __always_inline void path_stash_done(__u32 idx, int changed)
+{
+	struct te_path_stash *s;
+
+	s = bpf_task_storage_get(&path_stash, bpf_get_current_task_btf(), 0, 0);
+	if (s)
+		s->event_id = 0;
+	if (changed > 0)
+		U64(idx, 1);
+}

@@ -20,9 +20,11 @@
  * machines.  A syscall event is one sys_exit program: it takes the
  * arguments from the user registers saved at syscall entry and emits the
  * record with the return value.  Only events that need state from before
- * the call (mprotect, the exec events) also run at sys_enter and carry it to
- * the exit in task-local storage.  User-space pointers are read at exit,
- * when the kernel has already faulted their pages in.
+ * the call (mprotect, the exec events, and the path strings of rename*,
+ * unlink*, chmod and fchmodat*, which another thread could rewrite during
+ * the call) also run at sys_enter and carry it to the exit in task-local
+ * storage.  User-space pointers are read at exit, when the kernel has
+ * already faulted their pages in.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -547,45 +549,78 @@ TE_SYSCALL(write, 3, TE_EV_WRITE)
 	U64(2, a->args[2]);
 }
 
+/*
+ * Paths reported from the user's string: read at entry too
+ * (path.bpf.h: path_stash_enter, rec_at_path_entry), so that a buffer
+ * rewritten by another thread during the call is reported as it was when
+ * the kernel copied it, with path_changed set.  The enter programs read
+ * only the syscall's own arguments: a ctx access past them fails attach.
+ */
+#define TE_PATH_ENTER(sc, ev, p0, p1)                                          \
+	SEC("tracepoint/syscalls/sys_enter_" #sc)                              \
+	int te_enter_##sc(struct trace_event_raw_sys_enter *ctx)               \
+	{                                                                      \
+		return path_stash_enter(ev, p0, p1);                           \
+	}
+
+TE_PATH_ENTER(rename, TE_EV_RENAME, ctx->args[0], ctx->args[1])
 TE_SYSCALL(rename, 2, TE_EV_RENAME)
 {
-	rec_at_path(0, AT_FDCWD, a->args[0]);
-	rec_at_path(1, AT_FDCWD, a->args[1]);
+	int ch = rec_at_path_entry(0, AT_FDCWD, a->args[0], 0, TE_EV_RENAME);
+
+	ch |= rec_at_path_entry(1, AT_FDCWD, a->args[1], 1, TE_EV_RENAME);
+	path_stash_done(2, ch);
 }
 
+TE_PATH_ENTER(renameat, TE_EV_RENAMEAT, ctx->args[1], ctx->args[3])
 TE_SYSCALL(renameat, 4, TE_EV_RENAMEAT)
 {
+	int ch;
+
 	SINT(0, a->args[0]);
-	rec_at_path(1, (int)a->args[0], a->args[1]);
+	ch = rec_at_path_entry(1, (int)a->args[0], a->args[1], 0, TE_EV_RENAMEAT);
 	SINT(2, a->args[2]);
-	rec_at_path(3, (int)a->args[2], a->args[3]);
+	ch |= rec_at_path_entry(3, (int)a->args[2], a->args[3], 1, TE_EV_RENAMEAT);
+	path_stash_done(4, ch);
 }
 
+TE_PATH_ENTER(renameat2, TE_EV_RENAMEAT2, ctx->args[1], ctx->args[3])
 TE_SYSCALL(renameat2, 5, TE_EV_RENAMEAT2)
 {
+	int ch;
+
 	SINT(0, a->args[0]);
-	rec_at_path(1, (int)a->args[0], a->args[1]);
+	ch = rec_at_path_entry(1, (int)a->args[0], a->args[1], 0, TE_EV_RENAMEAT2);
 	SINT(2, a->args[2]);
-	rec_at_path(3, (int)a->args[2], a->args[3]);
+	ch |= rec_at_path_entry(3, (int)a->args[2], a->args[3], 1, TE_EV_RENAMEAT2);
 	U64(4, (unsigned int)a->args[4]);
+	path_stash_done(5, ch);
 }
 
+TE_PATH_ENTER(unlink, TE_EV_UNLINK, ctx->args[0], 0)
 TE_SYSCALL(unlink, 1, TE_EV_UNLINK)
 {
-	rec_at_path(0, AT_FDCWD, a->args[0]);
+	path_stash_done(1, rec_at_path_entry(0, AT_FDCWD, a->args[0], 0, TE_EV_UNLINK));
 }
 
+TE_PATH_ENTER(unlinkat, TE_EV_UNLINKAT, ctx->args[1], 0)
 TE_SYSCALL(unlinkat, 3, TE_EV_UNLINKAT)
 {
+	int ch;
+
 	SINT(0, a->args[0]);
-	rec_at_path(1, (int)a->args[0], a->args[1]);
+	ch = rec_at_path_entry(1, (int)a->args[0], a->args[1], 0, TE_EV_UNLINKAT);
 	U64(2, (int)a->args[2]);
+	path_stash_done(3, ch);
 }
 
+TE_PATH_ENTER(chmod, TE_EV_CHMOD, ctx->args[0], 0)
 TE_SYSCALL(chmod, 2, TE_EV_CHMOD)
 {
-	rec_at_path(0, AT_FDCWD, a->args[0]);
+	int ch = rec_at_path_entry(0, AT_FDCWD, a->args[0], 0, TE_EV_CHMOD);
+
 	U64(1, (__u16)a->args[1]);
+	path_stash_done(2, ch);
 }
 
 TE_SYSCALL(fchmod, 2, TE_EV_FCHMOD)
@@ -596,21 +631,29 @@ TE_SYSCALL(fchmod, 2, TE_EV_FCHMOD)
 }
 
 /* fchmodat has no flags argument: reported as 0 */
+TE_PATH_ENTER(fchmodat, TE_EV_FCHMODAT, ctx->args[1], 0)
 TE_SYSCALL(fchmodat, 3, TE_EV_FCHMODAT)
 {
+	int ch;
+
 	SINT(0, a->args[0]);
-	rec_at_path(1, (int)a->args[0], a->args[1]);
+	ch = rec_at_path_entry(1, (int)a->args[0], a->args[1], 0, TE_EV_FCHMODAT);
 	U64(2, (__u16)a->args[2]);
 	U64(3, 0);
+	path_stash_done(4, ch);
 }
 
 /* fchmodat2 feeds TE_EV_FCHMODAT (user space aliases the name) */
+TE_PATH_ENTER(fchmodat2, TE_EV_FCHMODAT, ctx->args[1], 0)
 TE_SYSCALL(fchmodat2, 4, TE_EV_FCHMODAT)
 {
+	int ch;
+
 	SINT(0, a->args[0]);
-	rec_at_path(1, (int)a->args[0], a->args[1]);
+	ch = rec_at_path_entry(1, (int)a->args[0], a->args[1], 0, TE_EV_FCHMODAT);
 	U64(2, (__u16)a->args[2]);
 	U64(3, (unsigned int)a->args[3]);
+	path_stash_done(4, ch);
 }
 
 /* --- memory -------------------------------------------------------- */

@@ -67,19 +67,22 @@ enum te_event_id {
 	TE_EV_KILL = 23,               /* pid:S64 sig:S64 */
 	TE_EV_TKILL = 24,              /* tid:S64 sig:S64 */
 	TE_EV_TGKILL = 25,             /* tgid:S64 tid:S64 sig:S64 */
-	/* files; every path is absolute (resolved in the kernel against dirfd or cwd) */
+	/* files; every path is absolute (resolved in the kernel against dirfd or cwd).
+	 * path_changed (1, or absent): the user's path buffer was rewritten
+	 * during the call (or during an earlier call of the same thread); the
+	 * path reported is the string read at entry */
 	TE_EV_OPEN = 30,               /* pathname:STR flags:U64 mode:U64 */
 	TE_EV_OPENAT = 31,             /* dirfd:S64 pathname:STR flags:U64 mode:U64 */
 	TE_EV_OPENAT2 = 32,            /* dirfd:S64 pathname:STR flags:U64 mode:U64 resolve:U64 */
 	TE_EV_WRITE = 33,              /* fd:S64 pathname:STR count:U64 (path of the fd's file) */
-	TE_EV_RENAME = 34,             /* oldpath:STR newpath:STR */
-	TE_EV_RENAMEAT = 35,           /* olddirfd:S64 oldpath:STR newdirfd:S64 newpath:STR */
-	TE_EV_RENAMEAT2 = 36,          /* olddirfd:S64 oldpath:STR newdirfd:S64 newpath:STR flags:U64 */
-	TE_EV_UNLINK = 37,             /* pathname:STR */
-	TE_EV_UNLINKAT = 38,           /* dirfd:S64 pathname:STR flags:U64 */
-	TE_EV_CHMOD = 39,              /* pathname:STR mode:U64 */
+	TE_EV_RENAME = 34,             /* oldpath:STR newpath:STR path_changed:U64 */
+	TE_EV_RENAMEAT = 35,           /* olddirfd:S64 oldpath:STR newdirfd:S64 newpath:STR path_changed:U64 */
+	TE_EV_RENAMEAT2 = 36,          /* olddirfd:S64 oldpath:STR newdirfd:S64 newpath:STR flags:U64 path_changed:U64 */
+	TE_EV_UNLINK = 37,             /* pathname:STR path_changed:U64 */
+	TE_EV_UNLINKAT = 38,           /* dirfd:S64 pathname:STR flags:U64 path_changed:U64 */
+	TE_EV_CHMOD = 39,              /* pathname:STR mode:U64 path_changed:U64 */
 	TE_EV_FCHMOD = 40,             /* fd:S64 pathname:STR mode:U64 */
-	TE_EV_FCHMODAT = 41,           /* dirfd:S64 pathname:STR mode:U64 flags:U64 (also fchmodat2) */
+	TE_EV_FCHMODAT = 41,           /* dirfd:S64 pathname:STR mode:U64 flags:U64 path_changed:U64 (also fchmodat2) */
 	/* memory */
 	TE_EV_MMAP = 50,               /* addr:U64 len:U64 prot:U64 flags:U64 fd:S64 off:U64 pathname:STR */
 	TE_EV_MPROTECT = 51,           /* addr:U64 len:U64 prot:U64 prev_prot:U64 */

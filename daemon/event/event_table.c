@@ -74,6 +74,10 @@ _Static_assert(POS_COUNT < 255, "pos_by_id holds positions in a byte");
 #define ARGV(n, t) A(n, t, STRARR, STRARR)
 #define SOCKADDR(n) A(n, "struct sockaddr*", BYTES, SOCKADDR)
 #define ID(n, t) A(n, t, S64, INT)
+/* The user's path buffer was rewritten during the call, or during an
+ * earlier call of the same thread (sent only when true; the path arguments
+ * are the strings read at syscall entry). */
+#define CHANGED A("path_changed", "bool", U64, BOOL)
 
 #define NARGS(...) (sizeof((struct te_arg_desc[]){ __VA_ARGS__ }) / sizeof(struct te_arg_desc))
 #define EV(idn, nm, st, hk, ...)                                               \
@@ -136,24 +140,24 @@ static const struct te_event_desc table[POS_COUNT] = {
 	EV(WRITE, "write", "syscalls,fs", SYS_EXIT("write"),
 	   FD("fd"), PATH("pathname"), A("count", "size_t", U64, UINT)),
 	EV(RENAME, "rename", "syscalls,fs", SYS_EXIT("rename"),
-	   PATH("oldpath"), PATH("newpath")),
+	   PATH("oldpath"), PATH("newpath"), CHANGED),
 	EV(RENAMEAT, "renameat", "syscalls,fs", SYS_EXIT("renameat"),
-	   DIRFD("olddirfd"), PATH("oldpath"), DIRFD("newdirfd"), PATH("newpath")),
+	   DIRFD("olddirfd"), PATH("oldpath"), DIRFD("newdirfd"), PATH("newpath"), CHANGED),
 	EV(RENAMEAT2, "renameat2", "syscalls,fs", SYS_EXIT("renameat2"),
 	   DIRFD("olddirfd"), PATH("oldpath"), DIRFD("newdirfd"), PATH("newpath"),
-	   A("flags", "unsigned int", U64, RENAME_FLAGS)),
-	EV(UNLINK, "unlink", "syscalls,fs", SYS_EXIT("unlink"), PATH("pathname")),
+	   A("flags", "unsigned int", U64, RENAME_FLAGS), CHANGED),
+	EV(UNLINK, "unlink", "syscalls,fs", SYS_EXIT("unlink"), PATH("pathname"), CHANGED),
 	EV(UNLINKAT, "unlinkat", "syscalls,fs", SYS_EXIT("unlinkat"),
-	   DIRFD("dirfd"), PATH("pathname"), A("flags", "int", U64, AT_FLAGS)),
+	   DIRFD("dirfd"), PATH("pathname"), A("flags", "int", U64, AT_FLAGS), CHANGED),
 	EV(CHMOD, "chmod", "syscalls,fs", SYS_EXIT("chmod"),
-	   PATH("pathname"), A("mode", "mode_t", U64, MODE)),
+	   PATH("pathname"), A("mode", "mode_t", U64, MODE), CHANGED),
 	EV(FCHMOD, "fchmod", "syscalls,fs", SYS_EXIT("fchmod"),
 	   FD("fd"), PATH("pathname"), A("mode", "mode_t", U64, MODE)),
 	/* fchmodat2 (6.6+, the one with a flags argument) is reported as
 	 * fchmodat too: same meaning, and rules need not know which libc used */
 	EV(FCHMODAT, "fchmodat", "syscalls,fs", SYS_EXIT("fchmodat"),
 	   DIRFD("dirfd"), PATH("pathname"), A("mode", "mode_t", U64, MODE),
-	   A("flags", "int", U64, AT_FLAGS)),
+	   A("flags", "int", U64, AT_FLAGS), CHANGED),
 
 	/* memory */
 	EV(MMAP, "mmap", "syscalls,mem", SYS_EXIT("mmap"),

@@ -16,6 +16,13 @@
  *   rt_trigger bpf-load       BPF_PROG_LOAD of "r0 = 0; exit"          TRD-2004
  *   rt_trigger finit-module   finit_module(-1, "", 0): EBADF          TRC-1017
  *   rt_trigger spawn PROG ARG...  fork, execv(PROG), wait             (run as "nginx": TRC-1016)
+ *   rt_trigger toctou-unlink N [noflip]                                TRD-2010
+ *                             in the current directory, a second thread
+ *                             flips a path buffer between "secret" and
+ *                             "benign" while the main thread recreates both
+ *                             files and unlinks the buffer, until N unlinks
+ *                             removed "secret"; prints the order of what was
+ *                             removed (seq=, s/b).  noflip: no second thread.
  *
  * Prints "pid=N" first, then KEY=VALUE lines the harness checks.
  */
@@ -23,6 +30,8 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <netinet/in.h>
@@ -252,6 +261,89 @@ static int do_spawn(char **argv)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
+/*
+ * toctou-unlink: the name lives in one aligned 8-byte word, flipped with
+ * single stores, so the kernel always sees one whole name (never a torn
+ * mix): every unlink removes one of the two files.
+ */
+static _Alignas(8) union {
+	_Atomic uint64_t word;
+	char name[8];
+} toctou_buf;
+static atomic_int toctou_stop;
+
+static uint64_t name_word(const char *n)
+{
+	union { uint64_t w; char c[8]; } u = { 0 };
+
+	memcpy(u.c, n, strlen(n));
+	return u.w;
+}
+
+static void *toctou_flipper(void *arg)
+{
+	uint64_t a = name_word("secret"), b = name_word("benign");
+
+	(void)arg;
+	while (!atomic_load_explicit(&toctou_stop, memory_order_relaxed)) {
+		atomic_store_explicit(&toctou_buf.word, a, memory_order_relaxed);
+		atomic_store_explicit(&toctou_buf.word, b, memory_order_relaxed);
+	}
+	return NULL;
+}
+
+static int make_file(const char *n)
+{
+	int fd = open(n, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int do_toctou_unlink(long want, int flip)
+{
+	long secret = 0, benign = 0, calls = 0, limit = want * 20 + 1000;
+	char *seq = malloc(limit + 1);
+	pthread_t th;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!seq)
+		return die("malloc");
+	atomic_store(&toctou_buf.word, name_word(flip ? "benign" : "secret"));
+	if (flip && pthread_create(&th, NULL, toctou_flipper, NULL) != 0)
+		return die("pthread_create");
+	while (secret < want && calls < limit) {
+		if (make_file("secret") || make_file("benign")) {
+			rc = die("create");
+			break;
+		}
+		calls++;
+		if (syscall(SYS_unlinkat, AT_FDCWD, toctou_buf.name, 0) != 0)
+			continue; /* cannot happen: both names exist */
+		if (access("secret", F_OK) != 0) {
+			secret++;
+			seq[n++] = 's';
+		} else {
+			benign++;
+			seq[n++] = 'b';
+		}
+	}
+	if (flip) {
+		atomic_store(&toctou_stop, 1);
+		pthread_join(th, NULL);
+	}
+	unlink("secret");
+	unlink("benign");
+	seq[n] = 0;
+	printf("tid=%d\ncalls=%ld\nsecret=%ld\nbenign=%ld\nseq=%s\n", (int)syscall(SYS_gettid),
+	       calls, secret, benign, seq);
+	free(seq);
+	return rc ? rc : secret < want;
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -281,6 +373,8 @@ int main(int argc, char **argv)
 		rc = do_bpf_load();
 	else if (!strcmp(m, "finit-module"))
 		rc = do_finit_module();
+	else if (!strcmp(m, "toctou-unlink") && argc > 2)
+		rc = do_toctou_unlink(atol(argv[2]), !(argc > 3 && !strcmp(argv[3], "noflip")));
 	else if (!strcmp(m, "spawn") && argc > 2)
 		rc = do_spawn(argv + 2);
 	else {

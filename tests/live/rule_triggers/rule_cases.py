@@ -290,6 +290,12 @@ CASES = [
          lambda e: e['eventName'] == 'kill' and e.get('targetsTraceed') is True,
          miss=['{PY} -c "import os; os.kill({TPID}, 0)"',
                '{PY} -c "import os, signal; os.kill(os.getpid(), signal.SIGCONT)"']),
+    # a second thread flips the unlinked name between "secret" and "benign"
+    Case('TRD-2010', UNLINK,
+         'cd {D} && {RT} toctou-unlink 300',
+         lambda e: e['eventName'] in UNLINK and arg(e, 'path_changed') is True,
+         miss=['cd {D} && {RT} toctou-unlink 300 noflip'],
+         fields={'proc.name': 'rt_trigger'}),
 ]
 
 BY_ID = {c.id: c for c in CASES}
