@@ -347,7 +347,6 @@ void te_proctree_fork(struct te_proctree *pt, uint32_t parent_pid, uint32_t chil
 	char cid[TE_CONTAINER_ID_LEN + 1] = "";
 	char pcomm[16] = "";
 	uint64_t exe_dev = 0, exe_ino = 0;
-	bool exe_incomplete = false;
 	uint8_t exe_check = 0;
 	uint32_t pi, ci;
 	struct te_proc *c;
@@ -366,7 +365,6 @@ void te_proctree_fork(struct te_proctree *pt, uint32_t parent_pid, uint32_t chil
 		memcpy(pcomm, par->comm, sizeof(pcomm));
 		exe_dev = par->exe_dev;
 		exe_ino = par->exe_ino;
-		exe_incomplete = par->exe_incomplete;
 		exe_check = par->exe_check;
 		refresh(pt, pi);
 	}
@@ -392,7 +390,6 @@ void te_proctree_fork(struct te_proctree *pt, uint32_t parent_pid, uint32_t chil
 	c->exe = exe;
 	c->exe_dev = exe_dev;
 	c->exe_ino = exe_ino;
-	c->exe_incomplete = exe_incomplete;
 	c->exe_check = exe_check;
 	c->cmdline = cmdline;
 	memcpy(c->container_id, cid, sizeof(cid));
@@ -417,7 +414,6 @@ void te_proctree_exec(struct te_proctree *pt, uint32_t pid, uint32_t ppid,
 	set_str(&p->exe, exe, exe ? strnlen(exe, exe_len) : 0);
 	/* a new image: its identity comes with te_proctree_exec_identity */
 	p->exe_dev = p->exe_ino = 0;
-	p->exe_incomplete = false;
 	p->exe_check = 0;
 	if (argv)
 		set_cmdline(&p->cmdline, argv, argv_len);
@@ -869,7 +865,7 @@ static uint64_t ticks_to_ns(uint64_t ticks, long hz)
 }
 
 void te_proctree_exec_identity(struct te_proctree *pt, uint32_t pid, uint64_t dev,
-			       uint64_t ino, bool incomplete)
+			       uint64_t ino)
 {
 	struct te_proc *p = te_proctree_get(pt, pid);
 
@@ -877,7 +873,6 @@ void te_proctree_exec_identity(struct te_proctree *pt, uint32_t pid, uint64_t de
 		return;
 	p->exe_dev = dev;
 	p->exe_ino = ino;
-	p->exe_incomplete = incomplete;
 	p->exe_check = 0;
 }
 
@@ -896,7 +891,7 @@ bool te_proc_exe_verified(struct te_proc *p)
 	if (!p)
 		return false;
 	if (p->exe_check == EXE_UNCHECKED) {
-		bool ok = p->exe && p->exe[0] == '/' && p->exe_ino && !p->exe_incomplete &&
+		bool ok = p->exe && p->exe[0] == '/' && p->exe_ino &&
 			  stat(p->exe, &st) == 0 && S_ISREG(st.st_mode) &&
 			  st.st_ino == p->exe_ino && major(st.st_dev) == (p->exe_dev >> 20) &&
 			  minor(st.st_dev) == (p->exe_dev & 0xfffff);
@@ -965,7 +960,6 @@ static int seed_one(struct te_proctree *pt, int dfd, uint32_t pid, long hz)
 	set_str(&p->exe, exe, (size_t)exe_len);
 	p->exe_ino = st.st_ino;
 	p->exe_dev = st.st_ino ? (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev) : 0;
-	p->exe_incomplete = false;
 	p->exe_check = 0;
 	free(p->cmdline);
 	p->cmdline = cmd;

@@ -32,7 +32,6 @@ struct te_proc {
 	 * unknown.  te_proc_exe_verified() holds @exe against it.
 	 */
 	uint64_t exe_dev, exe_ino;
-	bool exe_incomplete;     /* the kernel's path of it was cut short */
 	uint8_t exe_check;       /* te_proc_exe_verified's answer, cached */
 	char *cmdline;           /* argv joined by single spaces, or NULL */
 	char container_id[TE_CONTAINER_ID_LEN + 1]; /* "" on the host */
@@ -61,10 +60,11 @@ void te_proctree_exec(struct te_proctree *pt, uint32_t pid, uint32_t ppid,
 		      const char *exe, size_t exe_len, const char *argv, size_t argv_len,
 		      const char *comm, uint32_t uid);
 void te_proctree_exit(struct te_proctree *pt, uint32_t pid);
-/* After te_proctree_exec: the identity of the file exec loaded, and whether
- * the path the kernel resolved for it was cut short. */
+/* After te_proctree_exec: the identity of the file exec loaded.  (A path
+ * the kernel's walk cut short starts with "<truncated>", not '/', and is
+ * never verified.) */
 void te_proctree_exec_identity(struct te_proctree *pt, uint32_t pid, uint64_t dev,
-			       uint64_t ino, bool incomplete);
+			       uint64_t ino);
 
 /*
  * Is @p's executable the file at its path as the host sees it?  True when

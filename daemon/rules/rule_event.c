@@ -155,8 +155,7 @@ struct te_proc *te_rule_event_track(struct te_proctree *pt, const struct te_rule
 
 			if (dev && ino && dev->type == TE_RV_NUM && ino->type == TE_RV_NUM)
 				te_proctree_exec_identity(pt, re->pid, (uint64_t)dev->num,
-							  (uint64_t)ino->num,
-							  !a || a->len == 0 || a->str[0] != '/');
+							  (uint64_t)ino->num);
 		}
 		break;
 	case TE_EV_SCHED_PROCESS_EXIT:

@@ -723,6 +723,7 @@ static void test_container_default_root(void **state)
 static void test_exe_verified(void **state)
 {
 	char dir[] = "/tmp/traceed-proctree-XXXXXX", real[PATH_MAX], other[PATH_MAX];
+	char cut[PATH_MAX + 16];
 	struct te_proctree *pt = te_proctree_new(16);
 	struct stat st, st2;
 	uint64_t kdev;
@@ -744,7 +745,7 @@ static void test_exe_verified(void **state)
 
 	/* the real file at its path */
 	te_proctree_exec(pt, 10, 1, real, strlen(real), "dpkg", 4, "dpkg", 0);
-	te_proctree_exec_identity(pt, 10, kdev, st.st_ino, false);
+	te_proctree_exec_identity(pt, 10, kdev, st.st_ino);
 	assert_true(te_proc_exe_verified(te_proctree_get(pt, 10)));
 	/* a child inherits it */
 	te_proctree_fork(pt, 10, 11, 0, "dpkg", 0);
@@ -752,21 +753,22 @@ static void test_exe_verified(void **state)
 
 	/* the path says dpkg, the kernel ran another file (bash) */
 	te_proctree_exec(pt, 12, 1, real, strlen(real), "dpkg", 4, "dpkg", 0);
-	te_proctree_exec_identity(pt, 12, kdev, st2.st_ino, false);
+	te_proctree_exec_identity(pt, 12, kdev, st2.st_ino);
 	assert_false(te_proc_exe_verified(te_proctree_get(pt, 12)));
 	/* same inode number on another device */
 	te_proctree_exec(pt, 13, 1, real, strlen(real), "dpkg", 4, "dpkg", 0);
-	te_proctree_exec_identity(pt, 13, kdev + 1, st.st_ino, false);
+	te_proctree_exec_identity(pt, 13, kdev + 1, st.st_ino);
 	assert_false(te_proc_exe_verified(te_proctree_get(pt, 13)));
-	/* a path cut short by the kernel's walk */
-	te_proctree_exec(pt, 14, 1, real, strlen(real), "dpkg", 4, "dpkg", 0);
-	te_proctree_exec_identity(pt, 14, kdev, st.st_ino, true);
+	/* a path cut short by the kernel's walk: it says so itself */
+	snprintf(cut, sizeof(cut), "<truncated>%s", real);
+	te_proctree_exec(pt, 14, 1, cut, strlen(cut), "dpkg", 4, "dpkg", 0);
+	te_proctree_exec_identity(pt, 14, kdev, st.st_ino);
 	assert_false(te_proc_exe_verified(te_proctree_get(pt, 14)));
 	/* an exec without identity: nothing to hold the path against */
 	te_proctree_exec(pt, 10, 1, real, strlen(real), "dpkg", 4, "dpkg", 0);
 	assert_false(te_proc_exe_verified(te_proctree_get(pt, 10)));
 	/* the file gone: no longer verifiable */
-	te_proctree_exec_identity(pt, 10, kdev, st.st_ino, false);
+	te_proctree_exec_identity(pt, 10, kdev, st.st_ino);
 	unlink(real);
 	assert_false(te_proc_exe_verified(te_proctree_get(pt, 10)));
 	assert_false(te_proc_exe_verified(NULL));
