@@ -189,6 +189,20 @@ class Daemon:
         raise Failure('traceed exited with %d before "%s"%s: %s'
                       % (rc, READY_LINE, note, text.strip()[-2000:]))
 
+    def interrupt(self, timeout):
+        """Stop with SIGINT as a person at the terminal would; raise Failure
+        unless traceed exits 0 within @timeout seconds.  The reader
+        threads are joined, so self.out and self.err are complete."""
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise Failure('traceed did not exit within %.0f s of SIGINT' % timeout)
+        for t in self.threads:
+            t.join(10)
+        check(rc == 0, 'traceed exit status after SIGINT: %d' % rc)
+
     def kill(self):
         if self.proc and self.proc.poll() is None:
             self.proc.kill()

@@ -66,15 +66,7 @@ class EventTraceed(live.Traceed):
         return self.detections()   # every JSON object on stdout, events too
 
     def stop(self):
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            rc = self.proc.wait(timeout=live.EXIT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise Failure('traceed did not exit within %.0f s of SIGINT' % live.EXIT_TIMEOUT)
-        for t in self.threads:
-            t.join(10)
-        check(rc == 0, 'traceed exit status after SIGINT: %d' % rc)
+        self.interrupt(live.EXIT_TIMEOUT)
         return self.objects()
 
 

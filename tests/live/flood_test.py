@@ -172,15 +172,7 @@ class EventTraceed(testlib.Daemon):
         return self
 
     def stop(self):
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            rc = self.proc.wait(timeout=live.EXIT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise Failure('traceed did not exit within %.0f s of SIGINT' % live.EXIT_TIMEOUT)
-        for th in self.threads:
-            th.join(10)
-        check(rc == 0, 'traceed exit status after SIGINT: %d' % rc)
+        self.interrupt(live.EXIT_TIMEOUT)
 
 
 def case_order(flood):

@@ -155,15 +155,7 @@ class Traceed(testlib.Daemon):
                 self.cond.wait(timeout=min(left, 0.1))
 
     def stop(self):
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            rc = self.proc.wait(timeout=EXIT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise Failure('traceed did not exit within %.0f s of SIGINT' % EXIT_TIMEOUT)
-        for t in self.threads:
-            t.join(10)
-        check(rc == 0, 'traceed exit status after SIGINT: %d' % rc)
+        self.interrupt(EXIT_TIMEOUT)
         dets = []
         for n, l in enumerate(self.out, 1):
             try:
