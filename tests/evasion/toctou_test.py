@@ -30,7 +30,6 @@ TRACEED_TEST_STRICT=1).  python3 standard library only.
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
