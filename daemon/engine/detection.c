@@ -66,6 +66,11 @@ void te_detector_free(struct te_detector *d)
 	free(d);
 }
 
+uint64_t te_detector_window_ns(const struct te_detector *d)
+{
+	return d->window_ns;
+}
+
 uint64_t te_detector_suppressed_total(const struct te_detector *d)
 {
 	return d->suppressed_total;

@@ -50,6 +50,8 @@ void te_detector_free(struct te_detector *d);
  */
 bool te_detector_admit(struct te_detector *d, const struct te_rule *rule, uint32_t pid,
 		       uint64_t fp, uint64_t now_ns, void ***held);
+/* The window it was made with (0: every match is emitted). */
+uint64_t te_detector_window_ns(const struct te_detector *d);
 /* Release the held repeats whose window is over at @now_ns (all: every one). */
 void te_detector_flush(struct te_detector *d, uint64_t now_ns, bool all);
 /* Repeats held back in total (each reported later, folded or as the last). */

@@ -189,7 +189,9 @@ static void on_match(void *ctx, struct te_rule *rule, const struct te_rule_event
 	void **slot;
 
 	e->matches++;
-	admitted = te_detector_admit(e->dedup, rule, re->pid, te_detection_fingerprint(re),
+	/* the fingerprint only matters when there is a window to fold into */
+	admitted = te_detector_admit(e->dedup, rule, re->pid,
+				     te_detector_window_ns(e->dedup) ? te_detection_fingerprint(re) : 0,
 				     re->time_ns, &slot);
 	if (!e->opts.sink && !e->opts.out) {
 		/* nothing prints it (benchmarks): counted, not formatted */
