@@ -142,8 +142,13 @@ static char *put(char **at, const char *s, size_t n)
 	return r;
 }
 
+/*
+ * Copy the match into the held repeat @old's place when it fits (a flood of
+ * one repeat reuses one allocation), else into a new one; NULL over
+ * HELD_MAX_BYTES or out of memory, @old then untouched.
+ */
 static struct held *hold(struct te_engine *e, const struct te_rule *rule,
-			 const struct te_rule_event *re)
+			 const struct te_rule_event *re, struct held *old)
 {
 	const char *str[] = { re->comm, re->exe, re->cmdline, re->container_id, re->hostname };
 	size_t len[5], n = 0;
@@ -156,16 +161,22 @@ static struct held *hold(struct te_engine *e, const struct te_rule *rule,
 		if (re->args[i].type == TE_RV_STR || re->args[i].type == TE_RV_LIST)
 			n += re->args[i].len + 1;
 	n += e->output.len + 1 + e->event.len + 1;
-	if (e->held_bytes + n + sizeof(*h) > HELD_MAX_BYTES)
-		return NULL;
-	h = malloc(sizeof(*h) + n);
-	if (!h)
-		return NULL;
+	if (old && old->bytes >= sizeof(*old) + n) {
+		h = old;
+		e->held_bytes -= h->bytes;  /* counted again below */
+	} else {
+		if (e->held_bytes + n + sizeof(*h) > HELD_MAX_BYTES)
+			return NULL;
+		h = malloc(sizeof(*h) + n);
+		if (!h)
+			return NULL;
+		free_held(e, old);
+		h->bytes = sizeof(*h) + n;
+	}
 	h->rule = rule;
 	h->re = *re;
 	h->re.pt = NULL;
 	h->re.proc = NULL;
-	h->bytes = sizeof(*h) + n;
 	at = h->data;
 	h->re.comm = put(&at, str[0], len[0]);
 	h->re.exe = put(&at, str[1], len[1]);
@@ -212,10 +223,9 @@ static void on_match(void *ctx, struct te_rule *rule, const struct te_rule_event
 	sb_reset(&e->output);
 	te_tpl_render(rule->tpl, re, &e->output);
 	if (!admitted) {
-		struct held *h = hold(e, rule, re);
+		struct held *h = hold(e, rule, re, *slot);
 
 		if (h) {
-			free_held(e, *slot);
 			*slot = h;
 			return;
 		}
